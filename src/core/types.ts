@@ -2,8 +2,13 @@
  * Domain types shared by every layer. No I/O, no Node modules, no framework types.
  */
 
-/** Health of one logic module as last observed by discovery. */
-export type ModuleStatus = 'ok' | 'unreachable' | 'invalid' | 'degraded' | 'pending';
+/**
+ * Health of one logic module as last observed by discovery: `ok` (serving), `empty` (spec accepted
+ * but nothing callable, e.g. webhooks only), `unreachable` (spec could not be fetched), `invalid`
+ * (spec could not be used), `degraded` (new spec held back, previous one served), `pending` (not yet
+ * discovered).
+ */
+export type ModuleStatus = 'ok' | 'empty' | 'unreachable' | 'invalid' | 'degraded' | 'pending';
 
 /** Where a module's registration came from (for operators reading the admin status). */
 export type ModuleOrigin = 'admin' | 'meshrc' | 'event' | 'example';

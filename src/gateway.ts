@@ -1,0 +1,170 @@
+import type { Config } from './config.js';
+import type { Logger } from './core/logger.js';
+import type { ModuleRegistry } from './core/module-registry.js';
+import { fetchSpec } from './discovery/spec-fetcher.js';
+import { basePathOf } from './discovery/spec-operations.js';
+import { readMeshrcSources, registryEndpoint } from './mesh/meshrc-sources.js';
+import { openDatabase, type Database } from './registry/database.js';
+import { PrismaRegistry } from './registry/prisma-registry.js';
+import { GatewayRuntime, type SchemaExtender } from './runtime/runtime.js';
+import { moduleAdminRoutes, type AdminRoute } from './server/admin-api.js';
+import { createAuthenticator, createDevelopmentCredentials, type AuthOptions } from './server/auth.js';
+import { createGatewayServer, type GatewayServer, type RestJoinHook } from './server/http-server.js';
+import { UpstreamClient } from './upstream/upstream-client.js';
+
+/** Query shown first in GraphiQL: a joined query across the example modules. */
+export const DEFAULT_GRAPHIQL_QUERY = `# BiFrost: one GraphQL API over every logic module.
+# Root fields are <module>_<operation>; types are <Module>_<Type>.
+{
+  orders_listOrders(limit: 5) {
+    id
+    total
+    customerId
+  }
+  customers_getCustomer(id: 1) {
+    id
+    name
+    email
+  }
+}
+`;
+
+/** Pieces a later layer (data mesh, events, tests) can plug in. */
+export interface GatewayPlugins {
+  extender?: SchemaExtender;
+  adminRoutes?: (runtime: GatewayRuntime, registry: ModuleRegistry) => AdminRoute[];
+  restJoin?: (runtime: GatewayRuntime, registry: ModuleRegistry, upstream: UpstreamClient) => RestJoinHook;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  runtime: GatewayRuntime;
+  registry: ModuleRegistry;
+  server: GatewayServer;
+  upstream: UpstreamClient;
+  database: Database;
+  /** Set in development mode when no key was configured. */
+  devCredentials: { secret: string; adminToken: string; userToken: string } | null;
+  close(): Promise<void>;
+}
+
+/** Authentication options from configuration (development credentials when allowed). */
+function authOptionsFrom(config: Config, logger: Logger) {
+  const base: AuthOptions = {
+    clockToleranceSec: config.JWT_CLOCK_TOLERANCE_SEC,
+    adminScope: config.ADMIN_SCOPE,
+    organizationClaim: config.ORG_CLAIM,
+    logger,
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    ...(config.JWT_ALGORITHMS ? { algorithms: config.JWT_ALGORITHMS.split(',').map((s) => s.trim()) } : {}),
+  };
+  if (config.JWT_SECRET || config.JWT_PUBLIC_KEY || config.JWKS_URL) {
+    return {
+      options: {
+        ...base,
+        ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
+        ...(config.JWT_PUBLIC_KEY ? { publicKey: config.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') } : {}),
+        ...(config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : {}),
+      },
+      dev: null,
+    };
+  }
+  if (config.production) throw new Error('production mode needs JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL');
+  const dev = createDevelopmentCredentials();
+  return { options: { ...base, secret: dev.secret }, dev };
+}
+
+/** Builds every adapter, wires them and starts serving (the composition root's body). */
+export async function startGateway(config: Config, logger: Logger, plugins: GatewayPlugins = {}): Promise<RunningGateway> {
+  const { options: authOptions, dev } = authOptionsFrom(config, logger);
+  const auth = createAuthenticator(authOptions);
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
+  const registry = new PrismaRegistry(database.prisma);
+  const upstream = new UpstreamClient({ timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+  const runtime = new GatewayRuntime({
+    registry,
+    upstream,
+    logger,
+    specFetchTimeoutMs: config.SPEC_FETCH_TIMEOUT_MS,
+    ...(plugins.extender ? { extender: plugins.extender } : {}),
+  });
+  const closers: Array<() => Promise<void>> = [];
+
+  // Bundled example modules (embedded default), registered like any module: discovered at /docs.
+  const exampleNames = new Set<string>();
+  if (config.examples) {
+    const { startExampleModules } = await import('../examples/modules.js');
+    const { EXAMPLE_PORTS } = await import('../examples/modules.js');
+    const examples = await startExampleModules({ host: config.EXAMPLES_HOST, ports: { ...EXAMPLE_PORTS } });
+    closers.push(() => Promise.all(Object.values(examples).map((m) => m.close())).then(() => {}));
+    for (const m of Object.values(examples)) {
+      exampleNames.add(m.name);
+      await registry.upsertModule({ name: m.name, endpoint: m.url, docsPath: '/docs', specSource: null, origin: 'example', enabled: true });
+    }
+  }
+
+  // Sources declared in .meshrc.yml.
+  if (config.MESHRC_PATH && config.MESHRC_PATH !== 'none') {
+    const { sources, problems } = await readMeshrcSources(config.MESHRC_PATH);
+    for (const p of problems) logger.warn({ file: config.MESHRC_PATH }, `.meshrc.yml: ${p}`);
+    for (const s of sources) {
+      if (exampleNames.has(s.name)) continue; // served by the running bundled example
+      let endpoint = s.endpoint;
+      try {
+        const spec = await fetchSpec({ endpoint, docsPath: '/docs', specSource: s.specSource ?? null, timeoutMs: config.SPEC_FETCH_TIMEOUT_MS });
+        endpoint = registryEndpoint(s.meshEndpoint, basePathOf(spec.document));
+      } catch (err) {
+        logger.warn({ module: s.name, err: (err as Error).message }, '.meshrc.yml source: spec not readable yet');
+      }
+      await registry.upsertModule({ name: s.name, endpoint, docsPath: '/docs', specSource: s.specSource ?? null, origin: 'meshrc', enabled: true });
+    }
+  }
+
+  const startedAt = new Date();
+  const server = createGatewayServer({
+    runtime,
+    upstream,
+    auth,
+    logger,
+    forwardAuthorization: config.FORWARD_AUTHORIZATION,
+    allowUnlistedPaths: config.REST_ALLOW_UNLISTED,
+    graphiqlDefaultQuery: DEFAULT_GRAPHIQL_QUERY,
+    ...(dev ? { graphiqlToken: dev.adminToken } : {}),
+    adminRoutes: [
+      ...moduleAdminRoutes(runtime, { startedAt, brokerState: () => 'none' }),
+      ...(plugins.adminRoutes?.(runtime, registry) ?? []),
+    ],
+    ...(plugins.restJoin ? { restJoin: plugins.restJoin(runtime, registry, upstream) } : {}),
+  });
+  const port = await server.listen(config.PORT, config.HOST);
+  await runtime.start();
+  if (config.SPEC_REFRESH_INTERVAL_SEC > 0) {
+    const t = setInterval(() => void runtime.refreshAll().catch(() => {}), config.SPEC_REFRESH_INTERVAL_SEC * 1000);
+    t.unref();
+    closers.push(async () => clearInterval(t));
+  }
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+  let closed = false;
+  return {
+    url,
+    port,
+    runtime,
+    registry,
+    server,
+    upstream,
+    database,
+    devCredentials: dev,
+    async close() {
+      if (closed) return;
+      closed = true;
+      runtime.stop();
+      await server.close();
+      for (const c of closers.reverse()) await c().catch(() => {});
+      await upstream.close().catch(() => {});
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { request, type Dispatcher } from 'undici';
+import { BifrostError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Snapshot } from '../runtime/snapshot.js';
+import { upstreamError, type UpstreamClient } from '../upstream/upstream-client.js';
+import { sendError } from './http-utils.js';
+
+/** Options of REST pass-through. */
+export interface RestProxyOptions {
+  upstream: UpstreamClient;
+  logger: Logger;
+  /** Forward the caller's `Authorization` header to modules (default true). */
+  forwardAuthorization: boolean;
+  /** Forward paths and methods that the module's spec does not list (default false: 404). */
+  allowUnlisted: boolean;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'];
+
+function stripHopByHop(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const listed = new Set(
+    String(headers['connection'] ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || listed.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Forwards `/{module}/{path}` to `{endpoint}{basePath}/{path}` with the query string and the
+ * body streamed through; the module's status, headers (minus hop-by-hop ones) and body come back
+ * unchanged.
+ */
+export function createRestProxy(options: RestProxyOptions) {
+  const { upstream, logger } = options;
+  return async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    snapshot: Snapshot,
+    moduleName: string,
+    rest: string,
+    search: string,
+    requestId: string,
+  ): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const view = snapshot.modules.get(moduleName);
+    if (!view) {
+      return sendError(res, new BifrostError('MODULE_NOT_FOUND', `No logic module named '${moduleName}'`));
+    }
+    if (!view.record.enabled) {
+      return sendError(res, new BifrostError('MODULE_DISABLED', `Module '${moduleName}' is disabled`));
+    }
+    if (!METHODS.includes(method)) {
+      return sendError(res, new BifrostError('METHOD_NOT_ALLOWED', `Method ${method} is not supported`));
+    }
+    let upstreamPath: string | null = null;
+    if (view.match) {
+      const listed =
+        view.match(method, rest) ??
+        (method === 'HEAD' ? view.match('GET', rest) : null) ??
+        (method === 'OPTIONS' ? METHODS.map((m) => view.match!(m, rest)).find(Boolean) ?? null : null);
+      // Keep the client's exact path (trailing slash included) below the base path.
+      if (listed) upstreamPath = listed.upstreamPath.endsWith('/') || !rest.endsWith('/') ? listed.upstreamPath : `${listed.upstreamPath}/`;
+    }
+    if (!options.allowUnlisted) {
+      if (!view.match) {
+        return sendError(
+          res,
+          new BifrostError('MODULE_UNAVAILABLE', `Module '${moduleName}' has no usable specification (${view.record.status})`),
+        );
+      }
+      if (!upstreamPath) {
+        return sendError(res, new BifrostError('ENDPOINT_NOT_FOUND', `Endpoint not found: ${method} /${moduleName}${rest}`));
+      }
+    }
+
+    const base = view.record.endpoint.replace(/\/+$/, '');
+    if (!upstreamPath) {
+      upstreamPath = view.basePath && (rest === view.basePath || rest.startsWith(`${view.basePath}/`)) ? rest : `${view.basePath}${rest}`;
+    }
+    const url = `${base}${upstreamPath}${search}`;
+    const headers = stripHopByHop(req.headers);
+    if (!options.forwardAuthorization) delete headers['authorization'];
+    headers['x-request-id'] = requestId;
+    const fwdFor = req.headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = fwdFor ? `${fwdFor}, ${req.socket.remoteAddress ?? ''}` : (req.socket.remoteAddress ?? '');
+    headers['x-forwarded-host'] = req.headers.host ?? '';
+    headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
+    headers['x-forwarded-prefix'] = `/${moduleName}`;
+    const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+
+    const started = performance.now();
+    let upstreamRes: Dispatcher.ResponseData;
+    try {
+      upstreamRes = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: hasBody ? req : null,
+        dispatcher: upstream.dispatcher,
+      });
+    } catch (err) {
+      const mapped = upstreamError(moduleName, url, err, upstream.timeoutMs);
+      upstream.notify({ module: moduleName, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
+      logger.warn({ module: moduleName, method, code: mapped.code, requestId }, 'pass-through failed');
+      return sendError(res, mapped);
+    }
+    upstream.notify({ module: moduleName, method, url, status: upstreamRes.statusCode, ms: performance.now() - started });
+    const outHeaders = stripHopByHop(upstreamRes.headers as Record<string, string | string[] | undefined>);
+    outHeaders['x-request-id'] = requestId;
+    res.writeHead(upstreamRes.statusCode, outHeaders);
+    try {
+      await pipeline(upstreamRes.body, res);
+    } catch (err) {
+      // Headers are gone already: the only honest signal left is a broken connection.
+      logger.warn({ module: moduleName, requestId, err: String(err) }, 'pass-through body interrupted');
+      res.destroy();
+    }
+  };
+}
