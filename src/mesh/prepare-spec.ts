@@ -68,6 +68,7 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
     ),
   );
   const externalRefs = new Set<string>();
+  const brokenRefs = new Set<string>();
   const fixRefs = (node: unknown): unknown => {
     if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) node[i] = fixRefs(node[i]);
@@ -75,6 +76,10 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
     }
     if (!isRecord(node)) return node;
     const ref = node['$ref'];
+    if (typeof ref === 'string' && ref.startsWith('#') && resolvePointer(doc, ref) === undefined) {
+      brokenRefs.add(ref);
+      return { description: `Unresolved reference ${ref}` };
+    }
     if (typeof ref === 'string' && !ref.startsWith('#')) {
       if (schemaNames.has(ref)) {
         node['$ref'] = swagger2 ? `#/definitions/${ref}` : `#/components/schemas/${ref}`;
@@ -87,6 +92,9 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
     return node;
   };
   fixRefs(doc);
+  if (brokenRefs.size > 0) {
+    warnings.push(`unresolvable $ref(s) typed as JSON: ${[...brokenRefs].slice(0, 5).join(', ')}`);
+  }
   if (externalRefs.size > 0) {
     warnings.push(
       `external $ref(s) not followed, typed as JSON: ${[...externalRefs].slice(0, 5).join(', ')}${externalRefs.size > 5 ? ', ...' : ''}`,
@@ -119,7 +127,13 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
   if (isRecord(doc['parameters'])) fixArrayParams(Object.values(doc['parameters']));
 
   for (const [path, item] of Object.entries(paths)) {
-    if (!isRecord(item)) continue;
+    if (!isRecord(item)) {
+      delete paths[path];
+      continue;
+    }
+    if (item['parameters'] !== undefined) {
+      item['parameters'] = usableParameters(doc, item['parameters'], path, warnings);
+    }
     fixArrayParams(item['parameters']);
     for (const [key, op] of Object.entries(item)) {
       if (!isHttpMethod(key.toLowerCase())) {
@@ -130,6 +144,14 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
         continue;
       }
       operationCount++;
+      const where = `${key.toUpperCase()} ${path}`;
+      op['parameters'] = usableParameters(doc, op['parameters'], where, warnings);
+      if (!isRecord(op['responses'])) delete op['responses'];
+      if (swagger2) {
+        // The loader only reads operation-level consumes/produces.
+        if (op['consumes'] === undefined && Array.isArray(doc['consumes'])) op['consumes'] = doc['consumes'];
+        if (op['produces'] === undefined && Array.isArray(doc['produces'])) op['produces'] = doc['produces'];
+      }
       fixArrayParams(op['parameters']);
       if (isRecord(op['callbacks'])) {
         for (const name of Object.keys(op['callbacks'])) callbacks.push(name);
@@ -165,4 +187,36 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
   const webhooks = isRecord(doc['webhooks']) ? Object.keys(doc['webhooks']) : [];
   delete doc['webhooks'];
   return { document: doc, warnings, callbacks, webhooks, operationCount };
+}
+
+function resolvePointer(doc: unknown, ref: string): unknown {
+  let cur = doc;
+  for (const raw of ref.replace(/^#\/?/, '').split('/')) {
+    if (raw === '') continue;
+    let token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    try {
+      token = decodeURIComponent(token);
+    } catch {
+      // keep as written
+    }
+    if (Array.isArray(cur)) cur = cur[Number(token)];
+    else if (isRecord(cur)) cur = cur[token];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Parameters the loader can use (objects with `name` and `in`, refs resolved for the check). */
+function usableParameters(doc: Json, params: unknown, where: string, warnings: string[]): unknown[] {
+  if (params === undefined) return [];
+  if (!Array.isArray(params)) {
+    warnings.push(`${where}: \`parameters\` is not a list, ignored`);
+    return [];
+  }
+  return params.filter((p) => {
+    const resolved = isRecord(p) && typeof p['$ref'] === 'string' ? resolvePointer(doc, p['$ref']) : p;
+    const ok = isRecord(resolved) && typeof resolved['name'] === 'string' && typeof resolved['in'] === 'string';
+    if (!ok) warnings.push(`${where}: unusable parameter ${JSON.stringify(p).slice(0, 80)} ignored`);
+    return ok;
+  });
 }

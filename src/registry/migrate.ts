@@ -229,6 +229,9 @@ export async function migratePostgres(
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A dropped connection surfaces as the failing query's error; without a listener pg's
+  // 'error' event would crash the process instead.
+  client.on('error', (err) => options.logger?.warn({ err }, 'migration connection error'));
   await client.connect();
   try {
     return await applyMigrations(pgSession(client), options);

@@ -102,6 +102,20 @@ export function formatGraphQLError(logger: Logger) {
     if (typeof code === 'string' && APOLLO_CODES.has(code)) return { ...base, extensions: { code } };
     if (original instanceof GraphQLError || formatted.extensions?.['http']) {
       const ext = (original instanceof GraphQLError ? original.extensions : formatted.extensions) ?? {};
+      if (ext['code'] === 'DOWNSTREAM_SERVICE_ERROR') {
+        // A logic module answered outside 2xx; report its status and body, never its internal URL.
+        const response = ext['response'] as { status?: number; body?: unknown } | undefined;
+        return {
+          ...base,
+          message: `Module '${String(ext['serviceName'] ?? 'unknown')}' answered with HTTP ${response?.status ?? 'error'}`,
+          extensions: {
+            code: 'UPSTREAM_ERROR',
+            module: ext['serviceName'] ?? null,
+            status: response?.status ?? null,
+            response: response?.body ?? null,
+          },
+        };
+      }
       const http = ext['http'] as { status?: number } | undefined;
       if (http?.status !== undefined || ext['responseJson'] !== undefined) {
         // An answer of a logic module other than 2xx, reported by the OpenAPI handler.

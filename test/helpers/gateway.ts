@@ -44,6 +44,7 @@ export async function startTestGateway(
     ...env,
   });
   const gw = await startGateway(config, silentLogger, plugins);
+  const closeGateway = gw.close.bind(gw);
   const base = `http://127.0.0.1:${gw.port}`;
   const call: TestGateway['call'] = (path, init = {}) => {
     const { token = adminToken(), ...rest } = init;
@@ -75,7 +76,7 @@ export async function startTestGateway(
       return { status: res.status, body: text ? (safeJson(text) ?? text) : null };
     },
     close: async () => {
-      await gw.close();
+      await closeGateway();
       if (!db) await database.drop();
     },
   });

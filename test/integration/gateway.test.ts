@@ -57,7 +57,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   it('discovers a Swagger 2.0 and an OpenAPI 3 module added through the admin API and queries both at once', async () => {
     const a = await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url });
     expect(a.status).toBe(201);
-    expect(a.body.status).toBe('ok');
+    expect(a.body.status, JSON.stringify(a.body)).toBe('ok');
     const b = await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url });
     expect(b.status).toBe(201);
     const r = await gw.gql('{ customers_getCustomer(id: 2) { id name } orders_listOrders(limit: 3) { id customerId } }');
