@@ -44,7 +44,12 @@ export function operationIdFromPath(method: string, path: string): string {
   const parts = path
     .split('/')
     .filter(Boolean)
-    .map((seg) => seg.replace(/^\{(.+)\}$/, 'by_$1').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, ''))
+    .map((seg) =>
+      seg
+        .replace(/^\{(.+)\}$/, 'by_$1')
+        .replace(/[^A-Za-z0-9_]+/g, '_')
+        .replace(/^_+|_+$/g, ''),
+    )
     .filter(Boolean);
   return `${method.toLowerCase()}_${parts.length ? parts.join('_') : 'root'}`;
 }
@@ -52,8 +57,10 @@ export function operationIdFromPath(method: string, path: string): string {
 /** Converts one Swagger 2 operation to OpenAPI 3 shape (best effort; unknown bits are kept). */
 function convertSwagger2Operation(op: Json, doc: Json): Json {
   const out: Json = { ...op };
-  const consumes = asStringArray(op['consumes']) ?? asStringArray(doc['consumes']) ?? ['application/json'];
-  const produces = asStringArray(op['produces']) ?? asStringArray(doc['produces']) ?? ['application/json'];
+  const consumes = asStringArray(op['consumes']) ??
+    asStringArray(doc['consumes']) ?? ['application/json'];
+  const produces = asStringArray(op['produces']) ??
+    asStringArray(doc['produces']) ?? ['application/json'];
   delete out['consumes'];
   delete out['produces'];
   delete out['schemes'];
@@ -82,10 +89,17 @@ function convertSwagger2Operation(op: Json, doc: Json): Json {
       }
     }
     if (Object.keys(formProps).length > 0) {
-      const mt = consumes.find((c) => c.startsWith('multipart/')) ?? 'application/x-www-form-urlencoded';
+      const mt =
+        consumes.find((c) => c.startsWith('multipart/')) ?? 'application/x-www-form-urlencoded';
       out['requestBody'] = {
         content: {
-          [mt]: { schema: { type: 'object', properties: formProps, ...(formRequired.length ? { required: formRequired } : {}) } },
+          [mt]: {
+            schema: {
+              type: 'object',
+              properties: formProps,
+              ...(formRequired.length ? { required: formRequired } : {}),
+            },
+          },
         },
       };
     }
@@ -93,19 +107,35 @@ function convertSwagger2Operation(op: Json, doc: Json): Json {
   }
   if (isRecord(op['responses'])) {
     out['responses'] = Object.fromEntries(
-      Object.entries(op['responses']).map(([code, r]) => [code, isRecord(r) ? convertSwagger2Response(r, produces) : r]),
+      Object.entries(op['responses']).map(([code, r]) => [
+        code,
+        isRecord(r) ? convertSwagger2Response(r, produces) : r,
+      ]),
     );
   }
   return out;
 }
 
 function asStringArray(v: unknown): string[] | undefined {
-  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string')
+    ? (v as string[])
+    : undefined;
 }
 
 function swagger2ParamSchema(p: Json): Json {
   const schema: Json = {};
-  for (const key of ['type', 'format', 'items', 'enum', 'default', 'minimum', 'maximum', 'pattern', 'maxLength', 'minLength']) {
+  for (const key of [
+    'type',
+    'format',
+    'items',
+    'enum',
+    'default',
+    'minimum',
+    'maximum',
+    'pattern',
+    'maxLength',
+    'minLength',
+  ]) {
     if (p[key] !== undefined) schema[key] = p[key];
   }
   if (schema['type'] === 'file') {
@@ -140,7 +170,10 @@ function convertSwagger2Response(r: Json, produces: string[]): Json {
   const examples = isRecord(r['examples']) ? r['examples'] : {};
   if (r['schema'] !== undefined || Object.keys(examples).length > 0) {
     const content: Json = {};
-    const types = new Set([...(r['schema'] !== undefined ? produces : []), ...Object.keys(examples)]);
+    const types = new Set([
+      ...(r['schema'] !== undefined ? produces : []),
+      ...Object.keys(examples),
+    ]);
     for (const mt of types) {
       content[mt] = {
         ...(r['schema'] !== undefined ? { schema: r['schema'] } : {}),
@@ -153,10 +186,15 @@ function convertSwagger2Response(r: Json, produces: string[]): Json {
 }
 
 function convertSwagger2SecurityScheme(s: Json): Json {
-  if (s['type'] === 'basic') return { type: 'http', scheme: 'basic', description: s['description'] };
+  if (s['type'] === 'basic')
+    return { type: 'http', scheme: 'basic', description: s['description'] };
   if (s['type'] === 'oauth2') {
     const flowName =
-      s['flow'] === 'accessCode' ? 'authorizationCode' : s['flow'] === 'application' ? 'clientCredentials' : String(s['flow']);
+      s['flow'] === 'accessCode'
+        ? 'authorizationCode'
+        : s['flow'] === 'application'
+          ? 'clientCredentials'
+          : String(s['flow']);
     return {
       type: 'oauth2',
       description: s['description'],
@@ -180,7 +218,10 @@ function convertSwagger2SecurityScheme(s: Json): Json {
  * Swagger 2 documents are converted loosely (definitions, body/formData parameters, responses,
  * security definitions). Callbacks and links are kept; webhooks are dropped. Pure function.
  */
-export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenApiOptions = {}): OpenApiDocument {
+export function mergeOpenApi(
+  modules: MergeOpenApiModule[],
+  options: MergeOpenApiOptions = {},
+): OpenApiDocument {
   const paths: Json = {};
   const components: Record<string, Json> = {};
   const tags: Json[] = [];
@@ -199,18 +240,27 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
       if (isRecord(doc['definitions'])) own['schemas'] = doc['definitions'];
       if (isRecord(doc['parameters'])) {
         own['parameters'] = Object.fromEntries(
-          Object.entries(doc['parameters']).map(([k, p]) => [k, isRecord(p) ? convertSwagger2Parameter(p) : p]),
+          Object.entries(doc['parameters']).map(([k, p]) => [
+            k,
+            isRecord(p) ? convertSwagger2Parameter(p) : p,
+          ]),
         );
       }
       if (isRecord(doc['responses'])) {
         const produces = asStringArray(doc['produces']) ?? ['application/json'];
         own['responses'] = Object.fromEntries(
-          Object.entries(doc['responses']).map(([k, r]) => [k, isRecord(r) ? convertSwagger2Response(r, produces) : r]),
+          Object.entries(doc['responses']).map(([k, r]) => [
+            k,
+            isRecord(r) ? convertSwagger2Response(r, produces) : r,
+          ]),
         );
       }
       if (isRecord(doc['securityDefinitions'])) {
         own['securitySchemes'] = Object.fromEntries(
-          Object.entries(doc['securityDefinitions']).map(([k, s]) => [k, isRecord(s) ? convertSwagger2SecurityScheme(s) : s]),
+          Object.entries(doc['securityDefinitions']).map(([k, s]) => [
+            k,
+            isRecord(s) ? convertSwagger2SecurityScheme(s) : s,
+          ]),
         );
       }
     } else if (isRecord(doc['components'])) {
@@ -223,7 +273,8 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
     // Path renames, for operationRef pointers.
     const pathMap = new Map<string, string>();
     const srcPaths = isRecord(doc['paths']) ? doc['paths'] : {};
-    for (const p of Object.keys(srcPaths)) pathMap.set(p, `/${name}${basePath}${p.startsWith('/') ? p : `/${p}`}`);
+    for (const p of Object.keys(srcPaths))
+      pathMap.set(p, `/${name}${basePath}${p.startsWith('/') ? p : `/${p}`}`);
 
     const rewriteRef = (ref: string): string => {
       if (!ref.startsWith('#')) {
@@ -263,7 +314,11 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
 
     const rewriteSecurity = (sec: unknown): unknown =>
       Array.isArray(sec)
-        ? sec.map((req) => (isRecord(req) ? Object.fromEntries(Object.entries(req).map(([k, v]) => [renamed(k), v])) : req))
+        ? sec.map((req) =>
+            isRecord(req)
+              ? Object.fromEntries(Object.entries(req).map(([k, v]) => [renamed(k), v]))
+              : req,
+          )
         : sec;
 
     const walk = (node: unknown, parentKey?: string): unknown => {
@@ -273,9 +328,12 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
       for (const [k, v] of Object.entries(node)) {
         if (k === '$ref' && typeof v === 'string') out[k] = rewriteRef(v);
         else if (k === 'operationRef' && typeof v === 'string') out[k] = rewriteRef(v);
-        else if (k === 'operationId' && typeof v === 'string' && parentKey === 'link') out[k] = `${name}_${v}`;
+        else if (k === 'operationId' && typeof v === 'string' && parentKey === 'link')
+          out[k] = `${name}_${v}`;
         else if (k === 'mapping' && isRecord(v) && parentKey === 'discriminator') {
-          out[k] = Object.fromEntries(Object.entries(v).map(([mk, mv]) => [mk, typeof mv === 'string' ? rewriteRef(mv) : mv]));
+          out[k] = Object.fromEntries(
+            Object.entries(v).map(([mk, mv]) => [mk, typeof mv === 'string' ? rewriteRef(mv) : mv]),
+          );
         } else if (k === 'links' && isRecord(v)) {
           out[k] = Object.fromEntries(Object.entries(v).map(([lk, lv]) => [lk, walk(lv, 'link')]));
         } else out[k] = walk(v, k);
@@ -298,7 +356,11 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
       for (const [key, value] of Object.entries(item)) {
         if (!isHttpMethod(key.toLowerCase()) || !isRecord(value)) {
           if (key === 'parameters' && Array.isArray(value) && swagger2) {
-            newItem[key] = walk(value.map((x) => (isRecord(x) && !x['$ref'] && x['in'] !== 'body' ? convertSwagger2Parameter(x) : x)));
+            newItem[key] = walk(
+              value.map((x) =>
+                isRecord(x) && !x['$ref'] && x['in'] !== 'body' ? convertSwagger2Parameter(x) : x,
+              ),
+            );
           } else if (key !== 'servers') {
             newItem[key] = walk(value, key);
           }
@@ -306,15 +368,20 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
         }
         const method = key.toLowerCase();
         let op: Json = swagger2 ? convertSwagger2Operation(value, doc) : { ...value };
-        const original = typeof op['operationId'] === 'string' && op['operationId'] ? op['operationId'] : operationIdFromPath(method, p);
+        const original =
+          typeof op['operationId'] === 'string' && op['operationId']
+            ? op['operationId']
+            : operationIdFromPath(method, p);
         let opId = `${name}_${original}`;
         for (let i = 2; usedOperationIds.has(opId); i++) opId = `${name}_${original}_${i}`;
         usedOperationIds.add(opId);
         op['operationId'] = opId;
-        const opTags = Array.isArray(op['tags']) && op['tags'].length > 0 ? op['tags'].map(String) : [];
+        const opTags =
+          Array.isArray(op['tags']) && op['tags'].length > 0 ? op['tags'].map(String) : [];
         op['tags'] = opTags.length ? opTags.map((t) => `${name}_${t}`) : [name];
         for (const t of op['tags'] as string[]) moduleTags.add(t);
-        if (op['security'] === undefined && globalSecurity !== undefined) op['security'] = globalSecurity;
+        if (op['security'] === undefined && globalSecurity !== undefined)
+          op['security'] = globalSecurity;
         if (op['security'] !== undefined) op['security'] = rewriteSecurity(op['security']);
         delete op['servers'];
         op = walk(op) as Json;
@@ -325,22 +392,32 @@ export function mergeOpenApi(modules: MergeOpenApiModule[], options: MergeOpenAp
 
     const declared = new Map<string, Json>();
     if (Array.isArray(doc['tags'])) {
-      for (const t of doc['tags']) if (isRecord(t) && typeof t['name'] === 'string') declared.set(`${name}_${t['name']}`, t);
+      for (const t of doc['tags'])
+        if (isRecord(t) && typeof t['name'] === 'string') declared.set(`${name}_${t['name']}`, t);
     }
     for (const t of [...moduleTags].sort()) {
       const src = declared.get(t);
-      tags.push({ ...(src ?? {}), name: t, ...(src ? {} : t === name ? { description: `Operations of module ${name}` } : {}) });
+      tags.push({
+        ...(src ?? {}),
+        name: t,
+        ...(src ? {} : t === name ? { description: `Operations of module ${name}` } : {}),
+      });
     }
   }
 
   const out: Json = {
     openapi: '3.0.3',
-    info: { title: options.title ?? 'BiFrost unified REST API', version: options.version ?? '1.0.0' },
+    info: {
+      title: options.title ?? 'BiFrost unified REST API',
+      version: options.version ?? '1.0.0',
+    },
     ...(options.gatewayUrl ? { servers: [{ url: options.gatewayUrl.replace(/\/+$/, '') }] } : {}),
     tags,
     paths,
   };
-  const nonEmpty = Object.fromEntries(Object.entries(components).filter(([, v]) => Object.keys(v).length > 0));
+  const nonEmpty = Object.fromEntries(
+    Object.entries(components).filter(([, v]) => Object.keys(v).length > 0),
+  );
   if (Object.keys(nonEmpty).length > 0) out['components'] = nonEmpty;
   return out;
 }

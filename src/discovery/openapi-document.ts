@@ -31,8 +31,10 @@ export function specDocumentProblem(doc: unknown): string | null {
     if (doc['paths'] !== undefined && !isRecord(doc['paths'])) return '`paths` must be an object';
     return null;
   }
-  if ('swagger' in doc) return `unsupported swagger version ${JSON.stringify(doc['swagger'])} (only 2.0)`;
-  if ('openapi' in doc) return `unsupported openapi version ${JSON.stringify(doc['openapi'])} (only 3.x)`;
+  if ('swagger' in doc)
+    return `unsupported swagger version ${JSON.stringify(doc['swagger'])} (only 2.0)`;
+  if ('openapi' in doc)
+    return `unsupported openapi version ${JSON.stringify(doc['openapi'])} (only 3.x)`;
   return 'not a Swagger/OpenAPI document (no `swagger: "2.0"` or `openapi: 3.x` field)';
 }
 
@@ -45,7 +47,16 @@ export function assertSpecDocument(doc: unknown, where?: string): asserts doc is
 }
 
 /** HTTP methods that can hold an operation in a path item. */
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export const HTTP_METHODS = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 export function isHttpMethod(key: string): key is HttpMethod {

@@ -52,18 +52,27 @@ export function parseSpecText(text: string, where?: string): OpenApiDocument {
     try {
       doc = JSON.parse(trimmed);
     } catch (err) {
-      throw new BifrostError('SPEC_INVALID', `${prefix}invalid JSON: ${(err as Error).message}`, { cause: err });
+      throw new BifrostError('SPEC_INVALID', `${prefix}invalid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   } else if (trimmed.startsWith('<')) {
-    throw new BifrostError('SPEC_INVALID', `${prefix}got an HTML/XML page, not a Swagger/OpenAPI document`);
+    throw new BifrostError(
+      'SPEC_INVALID',
+      `${prefix}got an HTML/XML page, not a Swagger/OpenAPI document`,
+    );
   } else {
     try {
       // maxAliasCount guards against alias bombs ("billion laughs").
       doc = parseYaml(trimmed, { maxAliasCount: 100, prettyErrors: true });
     } catch (err) {
-      throw new BifrostError('SPEC_INVALID', `${prefix}invalid YAML: ${(err as Error).message.split('\n')[0]}`, {
-        cause: err,
-      });
+      throw new BifrostError(
+        'SPEC_INVALID',
+        `${prefix}invalid YAML: ${(err as Error).message.split('\n')[0]}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   assertSpecDocument(doc, where);
@@ -126,7 +135,10 @@ async function readBodyLimited(res: Response, url: string, maxBytes: number): Pr
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => {});
-    throw new BifrostError('SPEC_INVALID', `spec at ${url} is too large (${declared} bytes, limit ${maxBytes})`);
+    throw new BifrostError(
+      'SPEC_INVALID',
+      `spec at ${url} is too large (${declared} bytes, limit ${maxBytes})`,
+    );
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -138,7 +150,10 @@ async function readBodyLimited(res: Response, url: string, maxBytes: number): Pr
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new BifrostError('SPEC_INVALID', `spec at ${url} is too large (more than ${maxBytes} bytes)`);
+      throw new BifrostError(
+        'SPEC_INVALID',
+        `spec at ${url} is too large (more than ${maxBytes} bytes)`,
+      );
     }
     chunks.push(value);
   }
@@ -173,7 +188,10 @@ async function attempt(
       const location = res.headers.get('location');
       if (!location) {
         throw new AttemptFailure(
-          new BifrostError('SPEC_UNREACHABLE', `spec at ${url}: HTTP ${res.status} without a Location header`),
+          new BifrostError(
+            'SPEC_UNREACHABLE',
+            `spec at ${url}: HTTP ${res.status} without a Location header`,
+          ),
           true,
         );
       }
@@ -188,7 +206,10 @@ async function attempt(
         );
       }
       if (hop >= MAX_REDIRECTS) {
-        throw new AttemptFailure(new BifrostError('SPEC_UNREACHABLE', `spec at ${startUrl}: too many redirects`), false);
+        throw new AttemptFailure(
+          new BifrostError('SPEC_UNREACHABLE', `spec at ${startUrl}: too many redirects`),
+          false,
+        );
       }
       url = next.toString();
       continue;
@@ -196,7 +217,10 @@ async function attempt(
     if (!res.ok) {
       await res.body?.cancel().catch(() => {});
       throw new AttemptFailure(
-        new BifrostError('SPEC_UNREACHABLE', `spec at ${url} answered HTTP ${res.status} ${res.statusText}`.trim()),
+        new BifrostError(
+          'SPEC_UNREACHABLE',
+          `spec at ${url} answered HTTP ${res.status} ${res.statusText}`.trim(),
+        ),
         res.status === 404 || res.status === 405 || res.status === 406 || res.status === 410,
       );
     }
@@ -224,15 +248,22 @@ async function readLocalSpec(path: string, cwd: string, maxBytes: number): Promi
   try {
     const info = await stat(file);
     if (info.size > maxBytes) {
-      throw new BifrostError('SPEC_INVALID', `spec file ${file} is too large (${info.size} bytes, limit ${maxBytes})`);
+      throw new BifrostError(
+        'SPEC_INVALID',
+        `spec file ${file} is too large (${info.size} bytes, limit ${maxBytes})`,
+      );
     }
     const text = await readFile(file, 'utf8');
     return result(parseSpecText(text, `spec file ${file}`), `file://${file}`);
   } catch (err) {
     if (isBifrostError(err)) throw err;
-    throw new BifrostError('SPEC_UNREACHABLE', `cannot read spec file ${file}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new BifrostError(
+      'SPEC_UNREACHABLE',
+      `cannot read spec file ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -269,7 +300,10 @@ export async function fetchSpec(options: FetchSpecOptions): Promise<FetchedSpec>
     if (/^https?:\/\//i.test(source)) {
       urls = [source];
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && !/^file:\/\//i.test(source)) {
-      throw new BifrostError('SPEC_UNREACHABLE', `unsupported spec source ${source} (use http(s) URL or a file path)`);
+      throw new BifrostError(
+        'SPEC_UNREACHABLE',
+        `unsupported spec source ${source} (use http(s) URL or a file path)`,
+      );
     } else {
       const path = source.replace(/^file:\/\//i, '');
       return readLocalSpec(path, options.cwd ?? process.cwd(), maxBytes);
@@ -278,7 +312,10 @@ export async function fetchSpec(options: FetchSpecOptions): Promise<FetchedSpec>
     try {
       new URL(options.endpoint);
     } catch {
-      throw new BifrostError('SPEC_UNREACHABLE', `invalid module endpoint ${JSON.stringify(options.endpoint)}`);
+      throw new BifrostError(
+        'SPEC_UNREACHABLE',
+        `invalid module endpoint ${JSON.stringify(options.endpoint)}`,
+      );
     }
     urls = candidateSpecUrls(options.endpoint, options.docsPath);
   }
@@ -291,7 +328,11 @@ export async function fetchSpec(options: FetchSpecOptions): Promise<FetchedSpec>
       return await attempt(url, ctx);
     } catch (err) {
       if (!(err instanceof AttemptFailure)) {
-        throw new BifrostError('SPEC_UNREACHABLE', `cannot fetch spec at ${url}: ${describeCause(err)}`, { cause: err });
+        throw new BifrostError(
+          'SPEC_UNREACHABLE',
+          `cannot fetch spec at ${url}: ${describeCause(err)}`,
+          { cause: err },
+        );
       }
       failures.push(err.error);
       if (!err.tryNext) break;

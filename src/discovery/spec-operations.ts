@@ -1,4 +1,11 @@
-import { isHttpMethod, isOpenApi3, isRecord, isSwagger2, type HttpMethod, type OpenApiDocument } from './openapi-document.js';
+import {
+  isHttpMethod,
+  isOpenApi3,
+  isRecord,
+  isSwagger2,
+  type HttpMethod,
+  type OpenApiDocument,
+} from './openapi-document.js';
 
 /** One callable operation of a spec. */
 export interface SpecOperation {
@@ -72,7 +79,10 @@ export function listOperations(doc: OpenApiDocument): SpecOperation[] {
     for (const [key, op] of Object.entries(item)) {
       const method = key.toLowerCase();
       if (!isHttpMethod(method) || !isRecord(op)) continue;
-      const operationId = typeof op['operationId'] === 'string' && op['operationId'] !== '' ? op['operationId'] : null;
+      const operationId =
+        typeof op['operationId'] === 'string' && op['operationId'] !== ''
+          ? op['operationId']
+          : null;
       out.push({ method, path, operationId, basePath });
     }
   }
@@ -97,7 +107,8 @@ export function analyzeSpec(doc: OpenApiDocument): SpecAnalysis {
   for (const item of Object.values(paths)) {
     if (!isRecord(item)) continue;
     for (const op of Object.values(item)) {
-      if (isRecord(op) && isRecord(op['callbacks'])) callbackCount += Object.keys(op['callbacks']).length;
+      if (isRecord(op) && isRecord(op['callbacks']))
+        callbackCount += Object.keys(op['callbacks']).length;
     }
   }
   if (operations.length === 0) {
@@ -109,13 +120,22 @@ export function analyzeSpec(doc: OpenApiDocument): SpecAnalysis {
       warnings.push('document has no operations under `paths`: nothing callable');
     }
   } else if (webhooks.length > 0) {
-    warnings.push(`${webhooks.length} webhook(s) (${webhooks.join(', ')}) are not exposed: the gateway only calls the module`);
+    warnings.push(
+      `${webhooks.length} webhook(s) (${webhooks.join(', ')}) are not exposed: the gateway only calls the module`,
+    );
   }
   if (callbackCount > 0) {
-    warnings.push(`${callbackCount} callback(s) are not exposed: the gateway only calls the module`);
+    warnings.push(
+      `${callbackCount} callback(s) are not exposed: the gateway only calls the module`,
+    );
   }
   if (!isSwagger2(doc) && !isOpenApi3(doc)) warnings.push('unknown document version');
-  return { operationCount: operations.length, webhookCount: webhooks.length, callbackCount, warnings };
+  return {
+    operationCount: operations.length,
+    webhookCount: webhooks.length,
+    callbackCount,
+    warnings,
+  };
 }
 
 interface CompiledTemplate {

@@ -1,5 +1,11 @@
 import { sanitizeNameForGraphQL } from '@graphql-mesh/utils';
-import { isHttpMethod, isOpenApi3, isRecord, isSwagger2, type OpenApiDocument } from '../discovery/openapi-document.js';
+import {
+  isHttpMethod,
+  isOpenApi3,
+  isRecord,
+  isSwagger2,
+  type OpenApiDocument,
+} from '../discovery/openapi-document.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,15 +62,16 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
   const callbacks: string[] = [];
   const swagger2 = isSwagger2(doc);
   if (swagger2) doc['swagger'] = '2.0';
-  else if (isOpenApi3(doc) && typeof doc['openapi'] === 'number') doc['openapi'] = `${doc['openapi'].toFixed(1)}.0`;
+  else if (isOpenApi3(doc) && typeof doc['openapi'] === 'number')
+    doc['openapi'] = `${doc['openapi'].toFixed(1)}.0`;
 
   const schemaNames = new Set(
     Object.keys(
-      (swagger2
+      ((swagger2
         ? doc['definitions']
         : isRecord(doc['components'])
           ? doc['components']['schemas']
-          : undefined) as Json | undefined ?? {},
+          : undefined) as Json | undefined) ?? {},
     ),
   );
   const externalRefs = new Set<string>();
@@ -149,8 +156,10 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
       if (!isRecord(op['responses'])) delete op['responses'];
       if (swagger2) {
         // The loader only reads operation-level consumes/produces.
-        if (op['consumes'] === undefined && Array.isArray(doc['consumes'])) op['consumes'] = doc['consumes'];
-        if (op['produces'] === undefined && Array.isArray(doc['produces'])) op['produces'] = doc['produces'];
+        if (op['consumes'] === undefined && Array.isArray(doc['consumes']))
+          op['consumes'] = doc['consumes'];
+        if (op['produces'] === undefined && Array.isArray(doc['produces']))
+          op['produces'] = doc['produces'];
       }
       fixArrayParams(op['parameters']);
       if (isRecord(op['callbacks'])) {
@@ -162,14 +171,17 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
       if (sanitized && !taken.has(sanitized)) {
         taken.add(sanitized);
       } else {
-        if (sanitized) warnings.push(`duplicate operationId '${id}' (${key.toUpperCase()} ${path}) renamed`);
+        if (sanitized)
+          warnings.push(`duplicate operationId '${id}' (${key.toUpperCase()} ${path}) renamed`);
         pending.push({ op, method: key, path });
       }
     }
   }
   for (const { op, method, path } of pending) {
     const base = sanitizeNameForGraphQL(
-      typeof op['operationId'] === 'string' && op['operationId'].trim() ? op['operationId'] : fieldNameFromPath(method, path),
+      typeof op['operationId'] === 'string' && op['operationId'].trim()
+        ? op['operationId']
+        : fieldNameFromPath(method, path),
     );
     let name = base;
     for (let i = 2; taken.has(name); i++) name = `${base}_${i}`;
@@ -182,7 +194,9 @@ export function prepareSpec(source: OpenApiDocument): PreparedSpec {
     );
   }
   if (callbacks.length > 0) {
-    warnings.push(`callback(s) not exposed (the gateway only calls the module): ${callbacks.join(', ')}`);
+    warnings.push(
+      `callback(s) not exposed (the gateway only calls the module): ${callbacks.join(', ')}`,
+    );
   }
   const webhooks = isRecord(doc['webhooks']) ? Object.keys(doc['webhooks']) : [];
   delete doc['webhooks'];
@@ -207,16 +221,26 @@ function resolvePointer(doc: unknown, ref: string): unknown {
 }
 
 /** Parameters the loader can use (objects with `name` and `in`, refs resolved for the check). */
-function usableParameters(doc: Json, params: unknown, where: string, warnings: string[]): unknown[] {
+function usableParameters(
+  doc: Json,
+  params: unknown,
+  where: string,
+  warnings: string[],
+): unknown[] {
   if (params === undefined) return [];
   if (!Array.isArray(params)) {
     warnings.push(`${where}: \`parameters\` is not a list, ignored`);
     return [];
   }
   return params.filter((p) => {
-    const resolved = isRecord(p) && typeof p['$ref'] === 'string' ? resolvePointer(doc, p['$ref']) : p;
-    const ok = isRecord(resolved) && typeof resolved['name'] === 'string' && typeof resolved['in'] === 'string';
-    if (!ok) warnings.push(`${where}: unusable parameter ${JSON.stringify(p).slice(0, 80)} ignored`);
+    const resolved =
+      isRecord(p) && typeof p['$ref'] === 'string' ? resolvePointer(doc, p['$ref']) : p;
+    const ok =
+      isRecord(resolved) &&
+      typeof resolved['name'] === 'string' &&
+      typeof resolved['in'] === 'string';
+    if (!ok)
+      warnings.push(`${where}: unusable parameter ${JSON.stringify(p).slice(0, 80)} ignored`);
     return ok;
   });
 }

@@ -16,7 +16,8 @@ import { resolvers as graphqlScalars } from 'graphql-scalars';
  */
 function stringFormatScalar(name: string, format: string): GraphQLScalarType {
   const coerce = (value: unknown): string => {
-    if (typeof value !== 'string') throw new TypeError(`${name} expects a string in ${format} format`);
+    if (typeof value !== 'string')
+      throw new TypeError(`${name} expects a string in ${format} format`);
     return value;
   };
   return new GraphQLScalarType({
@@ -91,5 +92,7 @@ export function sharedScalar(name: string): GraphQLScalarType | undefined {
 
 /** Whether a named type keeps its name across subgraphs (built-in or shared scalar). */
 export function isSharedType(type: GraphQLNamedType): boolean {
-  return isSpecifiedScalarType(type) || (type instanceof GraphQLScalarType && canonical.has(type.name));
+  return (
+    isSpecifiedScalarType(type) || (type instanceof GraphQLScalarType && canonical.has(type.name))
+  );
 }

@@ -105,7 +105,10 @@ function collectingLogger(warnings: string[]): OmnigraphLogger {
     debug() {},
     info() {},
     warn(...args) {
-      const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : '')).join(' ').trim();
+      const text = args
+        .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : ''))
+        .join(' ')
+        .trim();
       if (text && !warnings.includes(text)) warnings.push(text);
     },
     error(...args) {
@@ -171,7 +174,8 @@ function evaluateLinkExpression(expression: string, parent: unknown): unknown {
   const req = /^\$request\.(path|query)\.(.+)$/.exec(expression);
   if (req && parent !== null && typeof parent === 'object') {
     try {
-      const request = (parent as { $request?: Record<string, Record<string, unknown> | undefined> }).$request;
+      const request = (parent as { $request?: Record<string, Record<string, unknown> | undefined> })
+        .$request;
       return request?.[req[1]!]?.[req[2]!];
     } catch {
       return undefined;
@@ -240,7 +244,9 @@ async function build(options: BuildSubgraphOptions, started: number): Promise<Su
     };
   }
   if (prepared.webhooks.length > 0) {
-    warnings.push(`webhook(s) not exposed (the gateway only calls the module): ${prepared.webhooks.join(', ')}`);
+    warnings.push(
+      `webhook(s) not exposed (the gateway only calls the module): ${prepared.webhooks.join(', ')}`,
+    );
   }
 
   const endpoint = options.endpoint.replace(/\/+$/, '') + basePathOf(prepared.document);
@@ -249,6 +255,7 @@ async function build(options: BuildSubgraphOptions, started: number): Promise<Su
   // body with metadata properties). The fetch wrapper turns them into an empty 204 and marks the
   // field's path, and the root resolver wrapper answers null for marked paths.
   const nullBodies = new WeakSet<object>();
+  const rawBodies = new WeakMap<object, unknown>();
   const userFetch = options.fetch;
   const headerFactory = options.headers;
   const meshFetch = async (
@@ -270,11 +277,27 @@ async function build(options: BuildSubgraphOptions, started: number): Promise<Su
     const res = await userFetch(url, requestInit, context, info);
     if (res.status === 204 || res.status === 205 || res.status === 304) return res;
     const text = await res.text();
-    if (text.trim() === 'null' && res.status >= 200 && res.status < 300) {
-      if (info?.path) nullBodies.add(info.path);
-      return new Response(null, { status: 204, headers: res.headers });
+    if (res.status >= 200 && res.status < 300 && info?.path) {
+      const trimmed = text.trim();
+      if (trimmed === 'null') {
+        nullBodies.add(info.path);
+        return new Response(null, { status: 204, headers: res.headers });
+      }
+      // Untyped (JSON scalar) answers are returned as received: the loader would keep only the
+      // first element of an array, and add its metadata properties.
+      if (returnsJsonScalar(info) && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
+        try {
+          rawBodies.set(info.path, JSON.parse(trimmed));
+        } catch {
+          // not JSON: the loader reports it
+        }
+      }
     }
-    return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new Response(text, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
   };
 
   const loaderWarnings: string[] = [];
@@ -286,9 +309,11 @@ async function build(options: BuildSubgraphOptions, started: number): Promise<Su
     timeout: options.timeoutMs,
     logger: collectingLogger(loaderWarnings) as never,
   });
-  warnings.push(...loaderWarnings.filter((w) => /not supported|could not|invalid|unsupported/i.test(w)));
+  warnings.push(
+    ...loaderWarnings.filter((w) => /not supported|could not|invalid|unsupported/i.test(w)),
+  );
 
-  const rewritten = rewriteSchema(source, moduleName, nullBodies, warnings);
+  const rewritten = rewriteSchema(source, moduleName, { nullBodies, rawBodies }, warnings);
   return {
     moduleName,
     schema: rewritten.schema,
@@ -301,7 +326,15 @@ async function build(options: BuildSubgraphOptions, started: number): Promise<Su
 
 const QUERY_METHODS = new Set(['GET', 'HEAD']);
 
-function stripDirectiveExtensions(ext: Readonly<Record<string, unknown>> | null | undefined): Record<string, unknown> {
+/** Whether a field returns the JSON scalar itself (not a list of it, not an object). */
+function returnsJsonScalar(info: GraphQLResolveInfo): boolean {
+  const t = isNonNullType(info.returnType) ? info.returnType.ofType : info.returnType;
+  return isScalarType(t) && t.name === 'JSON';
+}
+
+function stripDirectiveExtensions(
+  ext: Readonly<Record<string, unknown>> | null | undefined,
+): Record<string, unknown> {
   if (!ext) return {};
   const { directives: _directives, ...rest } = ext as Record<string, unknown>;
   return rest;
@@ -314,11 +347,13 @@ function stripDirectiveExtensions(ext: Readonly<Record<string, unknown>> | null 
 function rewriteSchema(
   src: GraphQLSchema,
   moduleName: string,
-  nullBodies: WeakSet<object>,
+  bodies: { nullBodies: WeakSet<object>; rawBodies: WeakMap<object, unknown> },
   warnings: string[],
 ): { schema: GraphQLSchema; queryFields: string[]; mutationFields: string[] } {
   const rootNames = new Set(
-    [src.getQueryType(), src.getMutationType(), src.getSubscriptionType()].filter(Boolean).map((t) => t!.name),
+    [src.getQueryType(), src.getMutationType(), src.getSubscriptionType()]
+      .filter(Boolean)
+      .map((t) => t!.name),
   );
   const subscription = src.getSubscriptionType();
   if (subscription) {
@@ -345,10 +380,13 @@ function rewriteSchema(
     if (isNonNullType(type)) return new GraphQLNonNull(mapType(type.ofType)) as unknown as T;
     if (isListType(type)) return new GraphQLList(mapType(type.ofType)) as unknown as T;
     const named = newTypes.get((type as GraphQLNamedType).name);
-    if (!named) throw new Error(`internal: type ${(type as GraphQLNamedType).name} was not rewritten`);
+    if (!named)
+      throw new Error(`internal: type ${(type as GraphQLNamedType).name} was not rewritten`);
     return named as unknown as T;
   };
-  const mapArgs = (args: GraphQLFieldConfigArgumentMap | undefined): GraphQLFieldConfigArgumentMap => {
+  const mapArgs = (
+    args: GraphQLFieldConfigArgumentMap | undefined,
+  ): GraphQLFieldConfigArgumentMap => {
     const out: GraphQLFieldConfigArgumentMap = {};
     for (const [name, arg] of Object.entries(args ?? {})) {
       out[name] = {
@@ -364,14 +402,20 @@ function rewriteSchema(
     if (!resolver) return undefined;
     const mapResult = (r: unknown): string | undefined => {
       if (typeof r === 'string') return src.getType(r) ? newName(r) : r;
-      if (r && typeof r === 'object' && 'name' in r && typeof (r as { name: unknown }).name === 'string') {
+      if (
+        r &&
+        typeof r === 'object' &&
+        'name' in r &&
+        typeof (r as { name: unknown }).name === 'string'
+      ) {
         return newName((r as { name: string }).name);
       }
       return undefined;
     };
     const wrapped: GraphQLTypeResolver<S, C> = (value, context, info, abstractType) => {
       const r = resolver(value, context, info, abstractType) as unknown;
-      if (r && typeof (r as Promise<unknown>).then === 'function') return (r as Promise<unknown>).then(mapResult);
+      if (r && typeof (r as Promise<unknown>).then === 'function')
+        return (r as Promise<unknown>).then(mapResult);
       return mapResult(r);
     };
     return wrapped;
@@ -401,7 +445,10 @@ function rewriteSchema(
     if (!inner) continue;
     rootResolvers.set(key, async (parent, args, context, info) => {
       const value = await inner(parent, args, context, info);
-      return info?.path && nullBodies.has(info.path) ? null : value;
+      if (!info?.path) return value;
+      if (bodies.nullBodies.has(info.path)) return null;
+      if (bodies.rawBodies.has(info.path)) return bodies.rawBodies.get(info.path);
+      return value;
     });
   }
 
@@ -433,9 +480,14 @@ function rewriteSchema(
       );
       return null;
     }
-    const params = Object.entries(info.linkObjArgs ?? {}).map(([arg, value]) => ({ arg, ...linkExpression(value) }));
+    const params = Object.entries(info.linkObjArgs ?? {}).map(([arg, value]) => ({
+      arg,
+      ...linkExpression(value),
+    }));
     const provided = new Set(params.map((p) => p.arg));
-    const requiredArgs = new Set(target.field.args.filter((a) => isNonNullType(a.type)).map((a) => a.name));
+    const requiredArgs = new Set(
+      target.field.args.filter((a) => isNonNullType(a.type)).map((a) => a.name),
+    );
     const exposedArgs: GraphQLFieldConfigArgumentMap = {};
     for (const a of target.field.args) {
       if (provided.has(a.name)) continue;
@@ -529,7 +581,10 @@ function rewriteSchema(
         newTypes.set(type.name, new GraphQLObjectType({ ...common, isTypeOf: oc.isTypeOf }));
       } else {
         const ic = type.toConfig();
-        newTypes.set(type.name, new GraphQLInterfaceType({ ...common, resolveType: wrapTypeResolver(ic.resolveType) }));
+        newTypes.set(
+          type.name,
+          new GraphQLInterfaceType({ ...common, resolveType: wrapTypeResolver(ic.resolveType) }),
+        );
       }
     } else if (isUnionType(type)) {
       const cfg = type.toConfig();
@@ -549,7 +604,11 @@ function rewriteSchema(
       const cfg = type.toConfig();
       const values: typeof cfg.values = {};
       for (const [k, v] of Object.entries(cfg.values)) {
-        values[k] = { ...v, astNode: undefined, extensions: stripDirectiveExtensions(v.extensions) };
+        values[k] = {
+          ...v,
+          astNode: undefined,
+          extensions: stripDirectiveExtensions(v.extensions),
+        };
       }
       newTypes.set(
         type.name,
@@ -632,14 +691,23 @@ function rewriteSchema(
     types: implementations,
   });
   // Validation forces every thunk, so a broken type fails the build, not the first query.
-  const errors = validateSchema(schema).filter((e) => !/Query root type must be provided/.test(e.message));
+  const errors = validateSchema(schema).filter(
+    (e) => !/Query root type must be provided/.test(e.message),
+  );
   if (errors.length > 0) {
     throw new BifrostError(
       'SPEC_INVALID',
-      `module ${moduleName}: generated schema is invalid: ${errors.map((e) => e.message).slice(0, 3).join('; ')}`,
+      `module ${moduleName}: generated schema is invalid: ${errors
+        .map((e) => e.message)
+        .slice(0, 3)
+        .join('; ')}`,
     );
   }
   if (dropped.length > 0) warnings.push(`link field(s) dropped: ${dropped.join('; ')}`);
   if (!query && !mutation) warnings.push('no callable operations were generated');
-  return { schema, queryFields: Object.keys(queryFields), mutationFields: Object.keys(mutationFields) };
+  return {
+    schema,
+    queryFields: Object.keys(queryFields),
+    mutationFields: Object.keys(mutationFields),
+  };
 }

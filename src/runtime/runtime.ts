@@ -65,6 +65,8 @@ export class GatewayRuntime {
   lastGoodRebuild: RebuildReport | null = null;
   rebuildCount = 0;
   rebuildFailures = 0;
+  /** How many times each module's subgraph was built (a change to one module rebuilds only its own). */
+  readonly subgraphBuilds = new Map<string, number>();
 
   constructor(private readonly opts: RuntimeOptions) {}
 
@@ -229,10 +231,11 @@ export class GatewayRuntime {
       if (cached.subgraph instanceof Error) throw cached.subgraph;
       return cached.subgraph;
     }
+    this.subgraphBuilds.set(module.name, (this.subgraphBuilds.get(module.name) ?? 0) + 1);
     try {
       const subgraph = await buildSubgraph({
         moduleName: module.name,
-        document: structuredClone(module.spec),
+        document: structuredClone(module.spec) as Record<string, unknown>,
         endpoint: module.endpoint,
         timeoutMs: this.opts.upstream.timeoutMs,
         fetch: this.opts.upstream.fetchFor(module.name),

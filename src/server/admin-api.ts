@@ -210,6 +210,7 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
             specVersion: m.specVersion,
             specHash: m.specHash,
             inSchema: s?.modules.get(m.name)?.inSchema ?? false,
+            subgraphBuilds: runtime.subgraphBuilds.get(m.name) ?? 0,
             updatedAt: m.updatedAt.toISOString(),
           })),
         });

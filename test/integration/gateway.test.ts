@@ -51,7 +51,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
     expect(live.status).toBe(200);
     const ready = await fetch(`${gw.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).status).toBe('ready');
+    expect((((await ready.json()) as any)).status).toBe('ready');
   });
 
   it('discovers a Swagger 2.0 and an OpenAPI 3 module added through the admin API and queries both at once', async () => {
@@ -118,13 +118,13 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   it('refuses requests without a valid token on every surface', async () => {
     const noToken = await gw.call('/graphql', { method: 'POST', token: null, headers: { 'content-type': 'application/json' }, body: '{"query":"{ _gateway { version } }"}' });
     expect(noToken.status).toBe(401);
-    expect((await noToken.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((((await noToken.json()) as any)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const rest = await gw.call('/customers/customers/1', { token: 'not-a-jwt' });
     expect(rest.status).toBe(401);
-    expect((await rest.json()).error.code).toBe('UNAUTHENTICATED');
+    expect((((await rest.json()) as any)).error.code).toBe('UNAUTHENTICATED');
     const admin = await gw.call('/admin/modules', { token: userToken() });
     expect(admin.status).toBe(403);
-    expect((await admin.json()).error.code).toBe('FORBIDDEN');
+    expect((((await admin.json()) as any)).error.code).toBe('FORBIDDEN');
     const ok = await gw.call('/admin/modules', { token: adminToken() });
     expect(ok.status).toBe(200);
   });
@@ -146,7 +146,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   it('serves a merged OpenAPI document and the schema SDL', async () => {
     const res = await gw.call('/docs/openapi.json');
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = ((await res.json()) as any);
     expect(doc.openapi).toMatch(/^3\./);
     const paths = Object.keys(doc.paths);
     expect(paths.some((p) => p.startsWith('/customers/'))).toBe(true);
@@ -166,7 +166,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   it('answers GraphQL over GET too', async () => {
     const res = await gw.call(`/graphql?query=${encodeURIComponent('{ _gateway { modules { name } } }')}`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = ((await res.json()) as any);
     expect(body.data._gateway.modules.map((m: any) => m.name)).toContain('customers');
   });
 
