@@ -10,6 +10,7 @@ import { analyzeSpec, basePathOf, createOperationMatcher } from '../discovery/sp
 import { buildSubgraph, type Subgraph } from '../mesh/subgraph.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { ModuleView, Snapshot } from './snapshot.js';
+import { describeBreakingChanges, findBreakingChanges } from './spec-compat.js';
 
 /** Hooks the data mesh plugs into every rebuild (join fields, per-snapshot data). */
 export interface SchemaExtender {
@@ -123,8 +124,12 @@ export class GatewayRuntime {
     return this.queued;
   }
 
-  /** Fetches a module's spec, checks it builds, records the outcome; rebuilds unless told not to. */
-  async discover(name: string, options: { rebuild?: boolean } = {}): Promise<ModuleRecord | null> {
+  /**
+   * Fetches a module's spec, checks it builds, records the outcome; rebuilds unless told not to.
+   * A new spec that removes or re-types something a stored join uses is held back (module
+   * `degraded`, previous spec still served) unless `force` is set.
+   */
+  async discover(name: string, options: { rebuild?: boolean; force?: boolean } = {}): Promise<ModuleRecord | null> {
     const { registry, logger } = this.opts;
     const module = await registry.getModule(name);
     if (!module) return null;
@@ -137,8 +142,31 @@ export class GatewayRuntime {
         timeoutMs: this.opts.specFetchTimeoutMs,
       });
       const analysis = analyzeSpec(fetched.document);
+      // The subgraph served now, when joins might depend on it (built before the new one replaces it in the cache).
+      const joins = !options.force && module.spec != null && module.specHash !== fetched.hash ? await registry.listJoins() : [];
+      const previous = joins.length > 0 ? await this.buildModuleSubgraph(module).catch(() => null) : null;
       // Build now so a spec that cannot become a subgraph is reported as invalid at once.
       const subgraph = await this.buildModuleSubgraph({ ...module, spec: fetched.document, specHash: fetched.hash });
+      const breaking = previous ? findBreakingChanges(previous.schema, subgraph.schema, joins) : [];
+      if (previous && breaking.length > 0) {
+        // Keep serving the previous spec: the registry keeps it, and so does the subgraph cache.
+        this.subgraphs.set(name, { key: `${module.specHash}|${module.endpoint}`, subgraph: previous });
+        const held = describeBreakingChanges(breaking);
+        updated = await registry.setModuleStatus(name, {
+          status: 'degraded',
+          lastError: `new spec held back, the previous one is still served: ${held}`,
+          statusDetail: {
+            code: 'SPEC_INCOMPATIBLE',
+            breakingChanges: breaking,
+            heldBack: { hash: fetched.hash, version: fetched.version },
+            force: `POST /admin/modules/${name}/refresh?force=true`,
+          },
+        });
+        this.clearRetry(name);
+        logger.warn({ module: name, hash: fetched.hash, breaking }, 'module spec change breaks joins: held back');
+        if (options.rebuild !== false) await this.requestRebuild(`degraded ${name}`);
+        return updated;
+      }
       const warnings = [...analysis.warnings, ...subgraph.warnings];
       const empty = subgraph.queryFields.length + subgraph.mutationFields.length === 0;
       updated = await registry.setModuleStatus(name, {
@@ -185,8 +213,9 @@ export class GatewayRuntime {
     return true;
   }
 
-  async refreshModule(name: string): Promise<ModuleRecord | null> {
-    const m = await this.discover(name);
+  /** Re-fetches a module's spec; `force` applies it even when it breaks joins. */
+  async refreshModule(name: string, options: { force?: boolean } = {}): Promise<ModuleRecord | null> {
+    const m = await this.discover(name, { force: options.force === true });
     if (m) this.opts.onRegistryChanged?.({ reason: 'module refreshed', module: name });
     return m;
   }
@@ -210,7 +239,12 @@ export class GatewayRuntime {
     const attempt = (prev?.attempt ?? 0) + 1;
     const delay = Math.min(base * 2 ** (attempt - 1), 300_000);
     const timer = setTimeout(() => {
-      void this.discover(name).catch((err) =>
+      void this.discover(name)
+        .then((m) => {
+          // Other replicas learn about a module that became reachable.
+          if (m && m.status !== 'unreachable') this.opts.onRegistryChanged?.({ reason: 'module discovered on retry', module: name });
+        })
+        .catch((err) =>
         this.opts.logger.warn({ module: name, err: String(err) }, 'retry of module discovery failed'),
       );
     }, delay);

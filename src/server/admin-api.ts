@@ -167,8 +167,9 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
     {
       method: 'POST',
       path: '/modules/:name/refresh',
-      async handler({ res, params }) {
-        const m = await runtime.refreshModule(params['name']!);
+      async handler({ res, params, query }) {
+        // force=true applies a new spec even when it breaks stored joins (module `degraded`).
+        const m = await runtime.refreshModule(params['name']!, { force: query.get('force') === 'true' });
         if (!m) throw notFound(params['name']!);
         sendJson(res, 200, moduleJson(m));
       },
