@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -45,6 +46,29 @@ const schema = z
       .string()
       .regex(/^amqps?:\/\//, 'must be an amqp:// URL')
       .optional(),
+    /** Prefix of every exchange and queue name (lets tests and environments share a broker). */
+    AMQP_PREFIX: z.string().default(''),
+    /** This replica's id (connection name, ignoring its own `schema.changed`); default random. */
+    REPLICA_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, . _ : - only').default(() => `bifrost-${randomBytes(4).toString('hex')}`),
+    AMQP_PREFETCH: int(1, 1000).default(10),
+    /** Longest delay between broker reconnection attempts. */
+    AMQP_RECONNECT_MAX_MS: int(100, 600_000).default(30_000),
+    /** Delay before an event that failed for a transient reason (database down) is redelivered. */
+    AMQP_RETRY_DELAY_MS: int(0, 600_000).default(2_000),
+    /** Whether readiness fails while the broker is unreachable (default: reported only). */
+    READY_REQUIRES_BROKER: bool.default(false),
+    GRAPHQL_MAX_DEPTH: int(1, 1000).default(15),
+    GRAPHQL_MAX_ALIASES: int(0, 10_000).default(30),
+    GRAPHQL_MAX_COST: int(1, 100_000_000).default(50_000),
+    GRAPHQL_LIST_FACTOR: int(1, 10_000).default(10),
+    BODY_LIMIT_BYTES: int(1, 1024 * 1024 * 1024).default(1024 * 1024),
+    REST_BODY_LIMIT_BYTES: int(1, 10 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    UPSTREAM_MAX_RESPONSE_BYTES: int(1, 10 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    RATE_LIMIT_RPS: z.coerce.number().min(0).max(1_000_000).default(100),
+    RATE_LIMIT_BURST: int(1, 10_000_000).default(200),
+    METRICS_ENABLED: bool.default(true),
+    ENDPOINT_ALLOWLIST: z.string().optional(),
+    DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000),
     JOIN_CONCURRENCY: int(1, 1000).default(10),
     JOIN_MAX_BATCH: int(1, 10_000).default(100),
   })

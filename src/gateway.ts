@@ -2,11 +2,17 @@ import type { Config } from './config.js';
 import type { Logger } from './core/logger.js';
 import type { ModuleRegistry } from './core/module-registry.js';
 import { fetchSpec } from './discovery/spec-fetcher.js';
+import { GatewayEvents } from './events/gateway-events.js';
+import type { InProcessBroker } from './events/in-process-event-bus.js';
 import { basePathOf } from './discovery/spec-operations.js';
 import { readMeshrcSources, registryEndpoint } from './mesh/meshrc-sources.js';
 import { openDatabase, type Database } from './registry/database.js';
 import { PrismaRegistry } from './registry/prisma-registry.js';
-import { GatewayRuntime, type SchemaExtender } from './runtime/runtime.js';
+import { dataMeshPlugins, seedExampleJoins } from './data-mesh.js';
+import { GatewayRuntime, type RebuildReport, type SchemaExtender } from './runtime/runtime.js';
+import { createEndpointGuard } from './upstream/endpoint-guard.js';
+import { GatewayMetrics } from './server/metrics.js';
+import { createRateLimiter } from './server/rate-limiter.js';
 import { moduleAdminRoutes, type AdminRoute } from './server/admin-api.js';
 import { createAuthenticator, createDevelopmentCredentials, type AuthOptions } from './server/auth.js';
 import { createGatewayServer, type GatewayServer, type RestJoinHook } from './server/http-server.js';
@@ -15,16 +21,25 @@ import { UpstreamClient } from './upstream/upstream-client.js';
 /** Query shown first in GraphiQL: a joined query across the example modules. */
 export const DEFAULT_GRAPHIQL_QUERY = `# BiFrost: one GraphQL API over every logic module.
 # Root fields are <module>_<operation>; types are <Module>_<Type>.
+# customer, product and documents are joins (data mesh): each costs one batched call.
 {
   orders_listOrders(limit: 5) {
     id
     total
-    customerId
-  }
-  customers_getCustomer(id: 1) {
-    id
-    name
-    email
+    status
+    customer {
+      id
+      name
+      email
+      documents {
+        id
+        title
+      }
+    }
+    product {
+      name
+      price
+    }
   }
 }
 `;
@@ -34,6 +49,8 @@ export interface GatewayPlugins {
   extender?: SchemaExtender;
   adminRoutes?: (runtime: GatewayRuntime, registry: ModuleRegistry) => AdminRoute[];
   restJoin?: (runtime: GatewayRuntime, registry: ModuleRegistry, upstream: UpstreamClient) => RestJoinHook;
+  /** Without AMQP_URL: the in-process broker shared by gateways in one process (tests); default: a private one. */
+  inProcessBroker?: InProcessBroker;
 }
 
 export interface RunningGateway {
@@ -44,6 +61,8 @@ export interface RunningGateway {
   server: GatewayServer;
   upstream: UpstreamClient;
   database: Database;
+  /** Module events and schema notices (RabbitMQ when AMQP_URL is set, else in-process). */
+  events: GatewayEvents;
   /** Set in development mode when no key was configured. */
   devCredentials: { secret: string; adminToken: string; userToken: string } | null;
   close(): Promise<void>;
@@ -78,12 +97,45 @@ function authOptionsFrom(config: Config, logger: Logger) {
 
 /** Builds every adapter, wires them and starts serving (the composition root's body). */
 export async function startGateway(config: Config, logger: Logger, plugins: GatewayPlugins = {}): Promise<RunningGateway> {
+  // The data mesh is on by default; a caller's plugins replace its pieces one by one.
+  plugins = { ...dataMeshPlugins(config, logger), ...plugins };
   const { options: authOptions, dev } = authOptionsFrom(config, logger);
   const auth = createAuthenticator(authOptions);
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
   const registry = new PrismaRegistry(database.prisma);
-  const upstream = new UpstreamClient({ timeoutMs: config.UPSTREAM_TIMEOUT_MS });
+  const upstream = new UpstreamClient({ timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES });
+  const events = new GatewayEvents({
+    amqpUrl: config.AMQP_URL,
+    prefix: config.AMQP_PREFIX,
+    replicaId: config.REPLICA_ID,
+    logger,
+    inProcessBroker: plugins.inProcessBroker,
+    prefetch: config.AMQP_PREFETCH,
+    reconnectMaxMs: config.AMQP_RECONNECT_MAX_MS,
+    retryDelayMs: config.AMQP_RETRY_DELAY_MS,
+    requireBrokerForReadiness: config.READY_REQUIRES_BROKER,
+  });
+  const metrics = config.METRICS_ENABLED ? new GatewayMetrics(() => moduleStatuses()) : undefined;
+  if (metrics) {
+    upstream.observe((c) => {
+      metrics.upstreamCalls.inc({ module: c.module, status: c.status, error: c.error ?? '' });
+      metrics.upstreamDuration.observe({ module: c.module }, c.ms / 1000);
+    });
+  }
   const runtime = new GatewayRuntime({
+    endpointGuard: createEndpointGuard({
+      production: config.production,
+      ...(config.ENDPOINT_ALLOWLIST ? { allowlist: config.ENDPOINT_ALLOWLIST } : {}),
+    }),
+    ...(metrics
+      ? {
+          onRebuild: (r: RebuildReport) => {
+            metrics.rebuilds.inc({ outcome: r.error ? 'failed' : r.swapped ? 'swapped' : 'unchanged' });
+            metrics.rebuildDuration.observe(r.ms / 1000);
+          },
+        }
+      : {}),
+    onRegistryChanged: events.registryChanged,
     registry,
     upstream,
     logger,
@@ -91,6 +143,9 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     ...(plugins.extender ? { extender: plugins.extender } : {}),
   });
   const closers: Array<() => Promise<void>> = [];
+  function moduleStatuses(): string[] {
+    return [...(runtime.snapshot()?.modules.values() ?? [])].map((v) => v.record.status);
+  }
 
   // Bundled example modules (embedded default), registered like any module: discovered at /docs.
   const exampleNames = new Set<string>();
@@ -133,13 +188,28 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     graphiqlDefaultQuery: DEFAULT_GRAPHIQL_QUERY,
     ...(dev ? { graphiqlToken: dev.adminToken } : {}),
     adminRoutes: [
-      ...moduleAdminRoutes(runtime, { startedAt, brokerState: () => 'none' }),
+      ...moduleAdminRoutes(runtime, { startedAt, brokerState: () => events.brokerState() }),
       ...(plugins.adminRoutes?.(runtime, registry) ?? []),
     ],
     ...(plugins.restJoin ? { restJoin: plugins.restJoin(runtime, registry, upstream) } : {}),
+    readinessChecks: [events.readinessCheck],
+    ...(metrics ? { metrics } : {}),
+    rateLimiter: createRateLimiter({ rps: config.RATE_LIMIT_RPS, burst: config.RATE_LIMIT_BURST }),
+    graphqlLimits: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxCost: config.GRAPHQL_MAX_COST,
+      listFactor: config.GRAPHQL_LIST_FACTOR,
+    },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    restBodyLimitBytes: config.REST_BODY_LIMIT_BYTES,
+    upstreamMaxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES,
   });
   const port = await server.listen(config.PORT, config.HOST);
   await runtime.start();
+  if (config.examples) await seedExampleJoins(runtime, logger);
+  await events.start(runtime, registry);
+  closers.push(() => events.close());
   if (config.SPEC_REFRESH_INTERVAL_SEC > 0) {
     const t = setInterval(() => void runtime.refreshAll().catch(() => {}), config.SPEC_REFRESH_INTERVAL_SEC * 1000);
     t.unref();
@@ -157,11 +227,12 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     upstream,
     database,
     devCredentials: dev,
+    events,
     async close() {
       if (closed) return;
       closed = true;
       runtime.stop();
-      await server.close();
+      await server.close(config.DRAIN_TIMEOUT_MS);
       for (const c of closers.reverse()) await c().catch(() => {});
       await upstream.close().catch(() => {});
       await database.close();

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY ?? false });
+  // Human-readable logs on a terminal in development, JSON lines everywhere else.
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY ?? (!config.production && process.stdout.isTTY === true) });
   const gateway = await startGateway(config, logger);
   const lines = [
     '',

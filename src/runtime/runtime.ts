@@ -33,6 +33,10 @@ export interface RuntimeOptions {
   extender?: SchemaExtender;
   /** Base delay for retrying unreachable modules (ms), doubled up to 5 min; 0 disables. */
   retryBaseMs?: number;
+  /** SSRF guard: throws BifrostError('ENDPOINT_NOT_ALLOWED') for endpoints that must not be called. */
+  endpointGuard?: (endpoint: string) => Promise<void>;
+  /** Called after every rebuild (metrics). */
+  onRebuild?: (report: RebuildReport) => void;
 }
 
 /** Context fields the runtime's resolvers read (the server builds the rest). */
@@ -135,6 +139,8 @@ export class GatewayRuntime {
     if (!module) return null;
     let updated: ModuleRecord | null;
     try {
+      await this.opts.endpointGuard?.(module.endpoint);
+      if (module.specSource && /^https?:/i.test(module.specSource)) await this.opts.endpointGuard?.(module.specSource);
       const fetched = await fetchSpec({
         endpoint: module.endpoint,
         docsPath: module.docsPath,
@@ -180,12 +186,18 @@ export class GatewayRuntime {
     } catch (err) {
       const e = isBifrostError(err) ? err : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
       const status = e.code === 'SPEC_UNREACHABLE' ? 'unreachable' : 'invalid';
+      if (e.code === 'ENDPOINT_NOT_ALLOWED') this.subgraphs.delete(name);
       updated = await registry.setModuleStatus(name, { status, lastError: e.message, statusDetail: { code: e.code } });
       logger.warn({ module: name, code: e.code, err: e.message }, 'module discovery failed');
       if (status === 'unreachable') this.scheduleRetry(name);
     }
     if (options.rebuild !== false) await this.requestRebuild(`discovered ${name}`);
     return updated;
+  }
+
+  /** Throws BifrostError('ENDPOINT_NOT_ALLOWED') when the SSRF guard refuses `endpoint`. */
+  async checkEndpoint(endpoint: string): Promise<void> {
+    await this.opts.endpointGuard?.(endpoint);
   }
 
   async addModule(input: ModuleInput): Promise<ModuleRecord> {
@@ -308,6 +320,7 @@ export class GatewayRuntime {
         views.set(m.name, view);
         if (!m.enabled || m.spec == null) continue;
         try {
+          await this.opts.endpointGuard?.(m.endpoint);
           const sg = await this.buildModuleSubgraph(m);
           subgraphs.push(sg);
         } catch (err) {
@@ -361,12 +374,14 @@ export class GatewayRuntime {
       }
       this.lastRebuild = { at, ms, swapped, error: null, reason };
       this.lastGoodRebuild = this.lastRebuild;
+      this.opts.onRebuild?.(this.lastRebuild);
       logger.info({ reason, ms: Math.round(ms), swapped, version, modules: composition.included }, 'schema rebuilt');
     } catch (err) {
       this.rebuildFailures++;
       const ms = performance.now() - started;
       const message = (err as Error)?.message ?? String(err);
       this.lastRebuild = { at, ms, swapped: false, error: message, reason };
+      this.opts.onRebuild?.(this.lastRebuild);
       logger.error({ reason, err: message }, 'schema rebuild failed; serving the last good schema');
     }
   }

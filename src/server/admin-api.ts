@@ -109,6 +109,8 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
         if (await registry.getModule(input.name)) {
           throw new BifrostError('CONFLICT', `A module named '${input.name}' already exists`);
         }
+        await runtime.checkEndpoint(input.endpoint);
+        if (input.specUrl) await runtime.checkEndpoint(input.specUrl);
         const m = await runtime.addModule({
           name: input.name,
           endpoint: input.endpoint,
@@ -146,6 +148,8 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
       path: '/modules/:name',
       async handler({ res, params, body }) {
         const patch = parseWith(patchModuleSchema, await body(), 'module patch');
+        if (patch.endpoint) await runtime.checkEndpoint(patch.endpoint);
+        if (patch.specUrl) await runtime.checkEndpoint(patch.specUrl);
         const m = await runtime.updateModule(params['name']!, {
           ...(patch.endpoint !== undefined ? { endpoint: patch.endpoint } : {}),
           ...(patch.docsPath !== undefined ? { docsPath: patch.docsPath } : {}),

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayInterface, GatewayExecutor, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
@@ -9,6 +9,8 @@ import type { Logger } from '../core/logger.js';
 import type { GatewayRuntime } from '../runtime/runtime.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import type { Principal } from './auth.js';
+import type { GatewayMetrics } from './metrics.js';
+import { DEFAULT_LIMITS, LIMIT_CODES, limitRules, type GraphQLLimits } from './graphql-limits.js';
 
 /** The context every resolver receives. DataLoaders are created per request, lazily. */
 export interface GatewayContext extends BaseContext {
@@ -85,6 +87,12 @@ class RuntimeGateway implements GatewayInterface {
 export function formatGraphQLError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
+    if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {
+      const code = error.originalError.extensions?.['code'];
+      if (typeof code === 'string' && LIMIT_CODES.has(code)) {
+        return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code } };
+      }
+    }
     const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
     if (isBifrostError(original)) {
       const cause = original.cause as { code?: string; message?: string } | undefined;
@@ -136,13 +144,39 @@ export function formatGraphQLError(logger: Logger) {
   };
 }
 
+/** Counts operations by name, type and outcome, and times them. */
+function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse(rc) {
+          const operation = rc.operationName ?? (rc.operation ? 'anonymous' : 'invalid');
+          const body = rc.response.body;
+          const result = body.kind === 'single' ? body.singleResult : null;
+          const hasErrors = (result?.errors?.length ?? 0) > 0 || (rc.errors?.length ?? 0) > 0;
+          const hasData = result?.data != null;
+          const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';
+          metrics.graphqlOperations.inc({ operation, type: rc.operation?.operation ?? 'unknown', outcome });
+          metrics.graphqlDuration.observe({ operation }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}
+
 export interface GraphQLHandler {
   handle(req: IncomingMessage, res: ServerResponse, body: unknown, search: string, context: GatewayContext): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createGraphQLHandler(runtime: GatewayRuntime, logger: Logger): GraphQLHandler {
+export function createGraphQLHandler(
+  runtime: GatewayRuntime,
+  logger: Logger,
+  limits: GraphQLLimits = DEFAULT_LIMITS,
+  metrics?: GatewayMetrics,
+): GraphQLHandler {
   const gateway = new RuntimeGateway(runtime);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -151,7 +185,8 @@ export function createGraphQLHandler(runtime: GatewayRuntime, logger: Logger): G
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    validationRules: limitRules(limits),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(metrics ? [operationMetricsPlugin(metrics)] : [])],
     formatError: formatGraphQLError(logger),
     logger: {
       debug: (m) => logger.debug(String(m)),

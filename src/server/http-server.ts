@@ -10,6 +10,9 @@ import { createGraphiQLHandler } from './graphiql.js';
 import { createGraphQLHandler, type GatewayContext } from './graphql-handler.js';
 import { readBody, sendError, sendJson, toClientError } from './http-utils.js';
 import { createRestProxy } from './rest-proxy.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { GraphQLLimits } from './graphql-limits.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
 
 /** Options of the gateway's HTTP front door. */
@@ -31,6 +34,16 @@ export interface GatewayServerOptions {
   readinessChecks?: Array<() => { name: string; ok: boolean; detail?: string }>;
   /** Lets the data mesh post-process REST pass-through reads (`?join`). */
   restJoin?: RestJoinHook;
+  /** Prometheus metrics; `/metrics` is served when given. */
+  metrics?: GatewayMetrics;
+  /** Per-subject rate limiter (429 with Retry-After). */
+  rateLimiter?: RateLimiter;
+  /** Depth, alias and cost limits of GraphQL documents. */
+  graphqlLimits?: GraphQLLimits;
+  /** Largest REST pass-through body (bytes). */
+  restBodyLimitBytes?: number;
+  /** Largest module answer relayed by REST pass-through (bytes). */
+  upstreamMaxResponseBytes?: number;
 }
 
 /** Hook used by the data mesh to embed joined objects into REST answers. */
@@ -54,12 +67,15 @@ export interface GatewayServer {
 export function createGatewayServer(options: GatewayServerOptions): GatewayServer {
   const { runtime, auth, logger } = options;
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
-  const graphql = createGraphQLHandler(runtime, logger);
+  const graphql = createGraphQLHandler(runtime, logger, options.graphqlLimits, options.metrics);
+  const { metrics, rateLimiter } = options;
   const proxy = createRestProxy({
     upstream: options.upstream,
     logger,
     forwardAuthorization: options.forwardAuthorization,
     allowUnlisted: options.allowUnlistedPaths,
+    ...(options.restBodyLimitBytes ? { maxBodyBytes: options.restBodyLimitBytes } : {}),
+    ...(options.upstreamMaxResponseBytes ? { maxResponseBytes: options.upstreamMaxResponseBytes } : {}),
   });
   const adminRouter = createAdminRouter(options.adminRoutes);
   const graphiql = createGraphiQLHandler({
@@ -166,10 +182,13 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
     res.on('finish', () => {
-      logger.info(
-        { requestId, method, path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10 },
-        'request',
-      );
+      const ms = performance.now() - started;
+      if (metrics) {
+        const route = routeKind(path);
+        metrics.httpRequests.inc({ route, method, status: res.statusCode });
+        metrics.httpDuration.observe({ route }, ms / 1000);
+      }
+      logger.info({ requestId, method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     try {
       // Unauthenticated routes: probes and the static GraphiQL page (its queries still need a token).
@@ -182,6 +201,12 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         ];
         const ok = checks.every((c) => c.ok);
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks, version: runtime.snapshot()?.version ?? null });
+      }
+      if (path === '/metrics' && metrics) {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+        return;
       }
       if (path.startsWith('/graphiql/assets/') && method === 'GET') {
         if (graphiql.serveAsset(req, res, path.slice('/graphiql/assets/'.length))) return;
@@ -214,6 +239,16 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         return sendError(res, e, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
       }
 
+      if (rateLimiter) {
+        const wait = rateLimiter.take(principal.subject || 'anonymous');
+        if (wait > 0) {
+          metrics?.rateLimited.inc();
+          const e = new BifrostError('RATE_LIMITED', `Rate limit exceeded for this subject; retry in ${wait} s`);
+          const h = { 'retry-after': String(wait), 'x-request-id': requestId };
+          if (path === '/graphql') return sendJson(res, 429, { errors: [{ message: e.message, extensions: { code: e.code } }] }, h);
+          return sendError(res, e, h);
+        }
+      }
       if (path === '/graphql') {
         if (method !== 'GET' && method !== 'POST') throw new BifrostError('METHOD_NOT_ALLOWED', `${method} is not allowed on /graphql`);
         return await handleGraphQL(req, res, url, requestId, principal);
@@ -282,12 +317,27 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     async close(drainMs = 10_000) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections turn idle as their last response ends: close them as they do.
       server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), drainMs);
       timer.unref();
       await closed;
+      clearInterval(sweeper);
       clearTimeout(timer);
       await graphql.stop().catch(() => {});
     },
   };
+}
+
+/** Bounded route label for metrics. */
+function routeKind(path: string): string {
+  if (path === '/graphql') return 'graphql';
+  if (path.startsWith('/graphiql')) return 'graphiql';
+  if (path.startsWith('/admin')) return 'admin';
+  if (path.startsWith('/health')) return 'health';
+  if (path === '/metrics') return 'metrics';
+  if (path.startsWith('/docs')) return 'docs';
+  if (path === '/') return 'root';
+  return 'rest';
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import { BifrostError } from '../core/errors.js';
@@ -15,6 +16,10 @@ export interface RestProxyOptions {
   forwardAuthorization: boolean;
   /** Forward paths and methods that the module's spec does not list (default false: 404). */
   allowUnlisted: boolean;
+  /** Largest request body forwarded (bytes): 413 PAYLOAD_TOO_LARGE beyond. */
+  maxBodyBytes?: number;
+  /** Largest module answer relayed (bytes): 502 UPSTREAM_RESPONSE_TOO_LARGE beyond. */
+  maxResponseBytes?: number;
 }
 
 const HOP_BY_HOP = new Set([
@@ -109,6 +114,29 @@ export function createRestProxy(options: RestProxyOptions) {
     headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     headers['x-forwarded-prefix'] = `/${moduleName}`;
     const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+    const maxBody = options.maxBodyBytes ?? Infinity;
+    if (Number(req.headers['content-length'] ?? 0) > maxBody) {
+      return sendError(res, new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+    }
+    let bodyTooLarge = false;
+    let body: IncomingMessage | Transform | null = null;
+    if (hasBody) {
+      if (Number.isFinite(maxBody) && req.headers['content-length'] === undefined) {
+        // Chunked upload: count while streaming and stop at the limit.
+        let seen = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            seen += chunk.length;
+            if (seen > maxBody) {
+              bodyTooLarge = true;
+              cb(new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+            } else cb(null, chunk);
+          },
+        });
+        req.pipe(counter);
+        body = counter;
+      } else body = req;
+    }
 
     const started = performance.now();
     let upstreamRes: Dispatcher.ResponseData;
@@ -116,21 +144,44 @@ export function createRestProxy(options: RestProxyOptions) {
       upstreamRes = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
-        body: hasBody ? req : null,
+        body,
         dispatcher: upstream.dispatcher,
       });
     } catch (err) {
+      if (bodyTooLarge) {
+        return sendError(res, new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+      }
       const mapped = upstreamError(moduleName, url, err, upstream.timeoutMs);
       upstream.notify({ module: moduleName, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
       logger.warn({ module: moduleName, method, code: mapped.code, requestId }, 'pass-through failed');
       return sendError(res, mapped);
     }
     upstream.notify({ module: moduleName, method, url, status: upstreamRes.statusCode, ms: performance.now() - started });
+    const maxResponse = options.maxResponseBytes ?? Infinity;
+    if (Number(upstreamRes.headers['content-length'] ?? 0) > maxResponse) {
+      upstreamRes.body.destroy();
+      return sendError(
+        res,
+        new BifrostError('UPSTREAM_RESPONSE_TOO_LARGE', `Module '${moduleName}' answered with more than ${maxResponse} bytes`),
+      );
+    }
     const outHeaders = stripHopByHop(upstreamRes.headers as Record<string, string | string[] | undefined>);
     outHeaders['x-request-id'] = requestId;
     res.writeHead(upstreamRes.statusCode, outHeaders);
     try {
-      await pipeline(upstreamRes.body, res);
+      if (Number.isFinite(maxResponse) && upstreamRes.headers['content-length'] === undefined) {
+        let seen = 0;
+        const limiter = new Transform({
+          transform(chunk: Buffer, _enc, cb) {
+            seen += chunk.length;
+            if (seen > maxResponse) cb(new BifrostError('UPSTREAM_RESPONSE_TOO_LARGE'));
+            else cb(null, chunk);
+          },
+        });
+        await pipeline(upstreamRes.body, limiter, res);
+      } else {
+        await pipeline(upstreamRes.body, res);
+      }
     } catch (err) {
       // Headers are gone already: the only honest signal left is a broken connection.
       logger.warn({ module: moduleName, requestId, err: String(err) }, 'pass-through body interrupted');

@@ -41,6 +41,8 @@ export async function startTestGateway(
     LOG_LEVEL: 'silent',
     UPSTREAM_TIMEOUT_MS: '3000',
     SPEC_FETCH_TIMEOUT_MS: '2000',
+    // Tests drive many requests with one subject; the limiter has its own test.
+    RATE_LIMIT_RPS: '0',
     ...env,
   });
   const gw = await startGateway(config, silentLogger, plugins);
