@@ -37,6 +37,7 @@ COPY --from=build --chown=node:node /app/prisma ./prisma
 # The example modules (run with tsx from source in docker-compose).
 COPY --from=build --chown=node:node /app/examples ./examples
 RUN mkdir -p /app/.data && chown node:node /app/.data
+USER node
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
