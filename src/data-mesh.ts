@@ -11,9 +11,16 @@ import { joinAdminRoutes, seedJoins } from './server/join-admin-api.js';
 import { createRestJoin } from './server/rest-join.js';
 
 /** The data mesh's plugins (the default of `startGateway`). */
-export function dataMeshPlugins(config: Pick<Config, 'JOIN_MAX_BATCH' | 'JOIN_CONCURRENCY'>, logger: Logger): GatewayPlugins {
+export function dataMeshPlugins(
+  config: Pick<Config, 'JOIN_MAX_BATCH' | 'JOIN_CONCURRENCY'>,
+  logger: Logger,
+): GatewayPlugins {
   return {
-    extender: createJoinExtender({ maxBatch: config.JOIN_MAX_BATCH, concurrency: config.JOIN_CONCURRENCY, logger }),
+    extender: createJoinExtender({
+      maxBatch: config.JOIN_MAX_BATCH,
+      concurrency: config.JOIN_CONCURRENCY,
+      logger,
+    }),
     adminRoutes: (runtime, registry) => joinAdminRoutes(runtime, registry),
     restJoin: (runtime, _registry, upstream) => createRestJoin(runtime, upstream),
   };

@@ -5,6 +5,7 @@
 import { ConfigError, parseConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startGateway } from './gateway.js';
+import { initTracing } from './tracing.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,6 +20,12 @@ async function main(): Promise<void> {
   }
   // Human-readable logs on a terminal in development, JSON lines everywhere else.
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY ?? (!config.production && process.stdout.isTTY === true) });
+  const tracing = config.OTEL_ENABLED
+    ? initTracing({
+        serviceName: config.OTEL_SERVICE_NAME,
+        ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+      })
+    : null;
   const gateway = await startGateway(config, logger);
   const lines = [
     '',
@@ -48,6 +55,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await gateway.close();
+    await tracing?.shutdown().catch(() => {});
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

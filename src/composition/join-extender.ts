@@ -1,5 +1,11 @@
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
-import { GraphQLList, GraphQLNonNull, GraphQLObjectType, type GraphQLFieldConfigMap, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLObjectType,
+  type GraphQLFieldConfigMap,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Logger } from '../core/logger.js';
 import type { ModuleRegistry } from '../core/module-registry.js';
 import type { JoinDefinition } from '../core/types.js';
@@ -19,7 +25,9 @@ export interface DataMeshState {
 }
 
 /** Reads the data-mesh state of a snapshot (null when the gateway runs without the data mesh). */
-export function dataMeshOf(snapshot: { extensions: Readonly<Record<string, unknown>> } | null): DataMeshState | null {
+export function dataMeshOf(
+  snapshot: { extensions: Readonly<Record<string, unknown>> } | null,
+): DataMeshState | null {
   return (snapshot?.extensions['dataMesh'] as DataMeshState | undefined) ?? null;
 }
 
@@ -33,12 +41,20 @@ export function createJoinExtender(options: JoinLimits & { logger: Logger }): Sc
   return {
     async prepare(registry: ModuleRegistry) {
       const joins = await registry.listJoins();
-      const state: DataMeshState = { baseSchema: null, plans: new Map(), inactive: new Map(), joins };
-      const fingerprint = JSON.stringify(joins.map(({ createdAt: _c, updatedAt: _u, ...rest }) => rest));
+      const state: DataMeshState = {
+        baseSchema: null,
+        plans: new Map(),
+        inactive: new Map(),
+        joins,
+      };
+      const fingerprint = JSON.stringify(
+        joins.map(({ createdAt: _c, updatedAt: _u, ...rest }) => rest),
+      );
       return {
         fingerprint,
         extensions: { dataMesh: state },
-        extend: (schema: GraphQLSchema) => extendWithJoins(schema, joins, state, registry, options, logger),
+        extend: (schema: GraphQLSchema) =>
+          extendWithJoins(schema, joins, state, registry, options, logger),
       };
     },
   };
@@ -55,7 +71,11 @@ function extendWithJoins(
   state.baseSchema = schema;
   const accepted: Array<{ def: JoinSpec; targetType: string }> = [];
   const additions = new Map<string, GraphQLFieldConfigMap<unknown, unknown>>();
-  const add = (type: string, name: string, config: GraphQLFieldConfigMap<unknown, unknown>[string]) => {
+  const add = (
+    type: string,
+    name: string,
+    config: GraphQLFieldConfigMap<unknown, unknown>[string],
+  ) => {
     let fields = additions.get(type);
     if (!fields) additions.set(type, (fields = {}));
     fields[name] = config;
@@ -64,7 +84,10 @@ function extendWithJoins(
     const { problems, join } = analyzeJoin(def, schema, accepted);
     if (!join) {
       state.inactive.set(def.name, problems);
-      logger.warn({ join: def.name, problems: problems.map((p) => `${p.field}: ${p.message}`) }, 'join left out of the schema');
+      logger.warn(
+        { join: def.name, problems: problems.map((p) => `${p.field}: ${p.message}`) },
+        'join left out of the schema',
+      );
       continue;
     }
     accepted.push({ def, targetType: join.targetType.name });
@@ -78,7 +101,9 @@ function extendWithJoins(
     });
     if (def.reverseFieldName && join.reverseField) {
       add(join.targetType.name, def.reverseFieldName, {
-        type: join.reverseMany ? new GraphQLList(new GraphQLNonNull(join.sourceType)) : join.sourceType,
+        type: join.reverseMany
+          ? new GraphQLList(new GraphQLNonNull(join.sourceType))
+          : join.sourceType,
         description: `Reverse of ${join.sourceType.name}.${def.fieldName} (join '${def.name}').`,
         resolve: plan.resolveReverse as never,
       });

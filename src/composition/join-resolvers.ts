@@ -51,7 +51,8 @@ function coercerFor(type: GraphQLType): Coerce {
   const named = getNamedType(type).name;
   const scalar: Coerce =
     named === 'Int' || named === 'Float'
-      ? (v) => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v)
+      ? (v) =>
+          typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v
       : named === 'String' || named === 'ID'
         ? (v) => (typeof v === 'string' ? v : String(v))
         : (v) => v;
@@ -62,16 +63,26 @@ function coercerFor(type: GraphQLType): Coerce {
 /** Maps whatever a module call produced (thrown or returned) onto the error table. */
 export function toBifrostError(err: unknown, operation: string): BifrostError | typeof NOT_FOUND {
   if (isBifrostError(err)) return err;
-  const ext = (err instanceof GraphQLError ? err.extensions : (err as { extensions?: Obj } | null)?.extensions) ?? {};
+  const ext =
+    (err instanceof GraphQLError
+      ? err.extensions
+      : (err as { extensions?: Obj } | null)?.extensions) ?? {};
   const response = ext['response'] as { status?: number } | undefined;
   const http = ext['http'] as { status?: number } | undefined;
   const status = response?.status ?? http?.status;
   if (status === 404) return NOT_FOUND;
   const module = String(ext['serviceName'] ?? ext['subgraph'] ?? operation.split('_')[0]);
   if (status !== undefined) {
-    return new BifrostError('UPSTREAM_ERROR', `Module '${module}' answered with HTTP ${status}`, { details: { status }, cause: err });
+    return new BifrostError('UPSTREAM_ERROR', `Module '${module}' answered with HTTP ${status}`, {
+      details: { status },
+      cause: err,
+    });
   }
-  return new BifrostError('UPSTREAM_ERROR', `Module '${module}' could not answer ${operation}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new BifrostError(
+    'UPSTREAM_ERROR',
+    `Module '${module}' could not answer ${operation}: ${(err as Error)?.message ?? String(err)}`,
+    { cause: err },
+  );
 }
 
 /**
@@ -105,7 +116,11 @@ async function callOperation(op: BoundOperation, key: unknown, context: unknown)
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; a failure becomes that item's value. */
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<unknown[]> {
+async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<unknown[]> {
   const out = new Array<unknown>(items.length);
   let next = 0;
   const worker = async () => {
@@ -114,7 +129,12 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
       try {
         out[i] = await fn(items[i]!);
       } catch (err) {
-        out[i] = err === NOT_FOUND ? null : err instanceof Error ? err : new BifrostError('UPSTREAM_ERROR', String(err));
+        out[i] =
+          err === NOT_FOUND
+            ? null
+            : err instanceof Error
+              ? err
+              : new BifrostError('UPSTREAM_ERROR', String(err));
       }
     }
   };
@@ -147,7 +167,10 @@ export class JoinPlan {
   private target: BoundOperation | null = null;
   private batch: BoundOperation | null = null;
   private reverseOp: BoundOperation | null = null;
-  private readonly keys: Record<'target' | 'records' | 'reverse' | 'reverseRecords' | 'sources', string>;
+  private readonly keys: Record<
+    'target' | 'records' | 'reverse' | 'reverseRecords' | 'sources',
+    string
+  >;
 
   constructor(
     analyzed: AnalyzedJoin & { def: JoinSpec & { id: string } },
@@ -163,7 +186,13 @@ export class JoinPlan {
     this.keyField = analyzed.keyField;
     this.targetKeyField = analyzed.def.targetKeyField;
     const n = this.name;
-    this.keys = { target: `${n}:target`, records: `${n}:records`, reverse: `${n}:reverse`, reverseRecords: `${n}:reverse-records`, sources: `${n}:sources` };
+    this.keys = {
+      target: `${n}:target`,
+      records: `${n}:records`,
+      reverse: `${n}:reverse`,
+      reverseRecords: `${n}:reverse-records`,
+      sources: `${n}:sources`,
+    };
   }
 
   /** Attaches the root fields of the final (extended) schema. */
@@ -175,7 +204,14 @@ export class JoinPlan {
       if (!field || !field.resolve || !argument) return null;
       const arg = field.args.find((a) => a.name === argument);
       const t = isNonNullType(field.type) ? field.type.ofType : field.type;
-      return { field, schema, queryType, argument, coerce: coercerFor(arg?.type ?? field.type), list: isListType(t) };
+      return {
+        field,
+        schema,
+        queryType,
+        argument,
+        coerce: coercerFor(arg?.type ?? field.type),
+        list: isListType(t),
+      };
     };
     this.target = bound(this.def.targetOperation, this.def.targetArgument);
     this.batch = bound(this.def.batchOperation, this.def.batchArgument);
@@ -197,7 +233,8 @@ export class JoinPlan {
 
   /** Resolver of the reverse field (`targetType.reverseFieldName`). */
   readonly resolveReverse = (parent: unknown, _args: unknown, context: JoinContext): unknown => {
-    const key = readKey(parent, this.def.kind === 'record' ? this.targetKeyField : this.targetKeyField);
+    // The target's match field: its own id for record joins, the key it was found by for field joins.
+    const key = readKey(parent, this.targetKeyField);
     if (key === null || key === undefined || key === '') return this.reverseMany ? EMPTY : null;
     if (this.def.kind === 'record') {
       return this.recordsLoader(context, 'reverseRecords')
@@ -209,10 +246,18 @@ export class JoinPlan {
 
   private readonly fail = (err: unknown): never => {
     const cause = err instanceof Error ? err : new Error(String(err));
-    throw new BifrostError('JOIN_FAILED', `Join '${this.name}' could not be resolved: ${cause.message}`, { cause });
+    throw new BifrostError(
+      'JOIN_FAILED',
+      `Join '${this.name}' could not be resolved: ${cause.message}`,
+      { cause },
+    );
   };
 
-  private async targetsOf(ids: readonly string[], context: JoinContext, loader: DataLoader<unknown, unknown>): Promise<unknown[]> {
+  private async targetsOf(
+    ids: readonly string[],
+    context: JoinContext,
+    loader: DataLoader<unknown, unknown>,
+  ): Promise<unknown[]> {
     if (ids.length === 0) return [];
     const loaded = await loader.loadMany(ids);
     const out: unknown[] = [];
@@ -223,7 +268,11 @@ export class JoinPlan {
     return out;
   }
 
-  private loader<K, V>(context: JoinContext, key: string, make: () => DataLoader<K, V>): DataLoader<K, V> {
+  private loader<K, V>(
+    context: JoinContext,
+    key: string,
+    make: () => DataLoader<K, V>,
+  ): DataLoader<K, V> {
     let map = context.loaders;
     if (!map) {
       map = new Map();
@@ -249,7 +298,10 @@ export class JoinPlan {
             try {
               list = await callOperation(batch, keys, context);
             } catch (err) {
-              const e = err === NOT_FOUND ? new BifrostError('UPSTREAM_ERROR', `${batch.field.name} answered 404`) : (err as Error);
+              const e =
+                err === NOT_FOUND
+                  ? new BifrostError('UPSTREAM_ERROR', `${batch.field.name} answered 404`)
+                  : (err as Error);
               return keys.map(() => e);
             }
             const index = new Map<string, unknown>();
@@ -296,14 +348,20 @@ export class JoinPlan {
   private sourceLoader(context: JoinContext): DataLoader<unknown, unknown> {
     return this.loader(context, this.keys.sources, () => {
       const op = this.reverseOp!;
-      return new DataLoader<unknown, unknown>((keys) => mapLimit(keys, this.limits.concurrency, (k) => callOperation(op, k, context)), {
-        cacheKeyFn: stringKey,
-      });
+      return new DataLoader<unknown, unknown>(
+        (keys) => mapLimit(keys, this.limits.concurrency, (k) => callOperation(op, k, context)),
+        {
+          cacheKeyFn: stringKey,
+        },
+      );
     });
   }
 
   /** Source id -> linked target ids (or target id -> source ids): one SQL query per batch, scoped to the caller's organization. */
-  private recordsLoader(context: JoinContext, direction: 'records' | 'reverseRecords'): DataLoader<string, string[]> {
+  private recordsLoader(
+    context: JoinContext,
+    direction: 'records' | 'reverseRecords',
+  ): DataLoader<string, string[]> {
     return this.loader(context, this.keys[direction], () => {
       const organization = context.principal?.organization ?? null;
       const forward = direction === 'records';

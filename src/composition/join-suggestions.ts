@@ -32,7 +32,10 @@ const lcFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
  * module, a `get<Thing>(id)` root field (plus a `list<Things>(ids: [...])` batch field when there
  * is one) returning a type named like the thing. Joins that already exist are left out.
  */
-export function suggestJoins(schema: GraphQLSchema, existing: readonly JoinDefinition[]): JoinSuggestion[] {
+export function suggestJoins(
+  schema: GraphQLSchema,
+  existing: readonly JoinDefinition[],
+): JoinSuggestion[] {
   const query = schema.getQueryType();
   if (!query) return [];
   const rootFields = Object.values(query.getFields());
@@ -43,7 +46,8 @@ export function suggestJoins(schema: GraphQLSchema, existing: readonly JoinDefin
 
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type === query || type === schema.getMutationType()) continue;
-    if (type.name.startsWith('__') || type.name.startsWith('Bifrost_') || !type.name.includes('_')) continue;
+    if (type.name.startsWith('__') || type.name.startsWith('Bifrost_') || !type.name.includes('_'))
+      continue;
     const ns = lower(namespaceOf(type.name));
     for (const field of Object.values(type.getFields())) {
       const m = /^(.+?)(?:Id|_id|ID)$/.exec(field.name);
@@ -54,7 +58,11 @@ export function suggestJoins(schema: GraphQLSchema, existing: readonly JoinDefin
       if (type.getFields()[fieldName] || takenFields.has(`${type.name}.${fieldName}`)) continue;
 
       const single = rootFields.find(
-        (f) => lower(namespaceOf(f.name)) !== ns && lower(shortName(f.name)) === lower(`get${fieldName}`) && !isList(f.type) && isObjectType(getNamedType(f.type)),
+        (f) =>
+          lower(namespaceOf(f.name)) !== ns &&
+          lower(shortName(f.name)) === lower(`get${fieldName}`) &&
+          !isList(f.type) &&
+          isObjectType(getNamedType(f.type)),
       );
       if (!single) continue;
       const target = getNamedType(single.type);
@@ -82,28 +90,54 @@ export function suggestJoins(schema: GraphQLSchema, existing: readonly JoinDefin
         const arg = batch.args.find((a) => isList(a.type) && /ids$/i.test(a.name))!;
         input.batchOperation = batch.name;
         input.batchArgument = arg.name;
-        evidence.push(`${batch.name}(${arg.name}: ${String(arg.type)}) fetches many ${target.name} in one call`);
+        evidence.push(
+          `${batch.name}(${arg.name}: ${String(arg.type)}) fetches many ${target.name} in one call`,
+        );
       }
       const reverse = reverseCandidate(rootFields, type.name, field);
       const reverseName = lcFirst(shortName(type.name)) + 's';
       if (reverse && !target.getFields()[reverseName]) {
-        const withReverse = { ...input, reverseFieldName: reverseName, reverseOperation: reverse.name, reverseArgument: field.name };
+        const withReverse = {
+          ...input,
+          reverseFieldName: reverseName,
+          reverseOperation: reverse.name,
+          reverseArgument: field.name,
+        };
         if (analyzeJoin(completeJoin(withReverse, schema), schema).problems.length === 0) {
-          Object.assign(input, { reverseFieldName: reverseName, reverseOperation: reverse.name, reverseArgument: field.name });
-          evidence.push(`${reverse.name}(${field.name}) lists the ${type.name} of one ${target.name}`);
+          Object.assign(input, {
+            reverseFieldName: reverseName,
+            reverseOperation: reverse.name,
+            reverseArgument: field.name,
+          });
+          evidence.push(
+            `${reverse.name}(${field.name}) lists the ${type.name} of one ${target.name}`,
+          );
         }
       }
       if (analyzeJoin(completeJoin(input, schema), schema).problems.length > 0) continue;
       names.add(input.name);
-      out.push({ sourceType: type.name, keyField: field.name, targetType: target.name, evidence, definition: input });
+      out.push({
+        sourceType: type.name,
+        keyField: field.name,
+        targetType: target.name,
+        evidence,
+        definition: input,
+      });
     }
   }
   return out;
 }
 
-function reverseCandidate(rootFields: GraphQLField<unknown, unknown>[], sourceType: string, key: GraphQLField<unknown, unknown>) {
+function reverseCandidate(
+  rootFields: GraphQLField<unknown, unknown>[],
+  sourceType: string,
+  key: GraphQLField<unknown, unknown>,
+) {
   return rootFields.find(
-    (f) => getNamedType(f.type).name === sourceType && isList(f.type) && f.args.some((a) => a.name === key.name && !isList(a.type)),
+    (f) =>
+      getNamedType(f.type).name === sourceType &&
+      isList(f.type) &&
+      f.args.some((a) => a.name === key.name && !isList(a.type)),
   );
 }
 

@@ -10,6 +10,7 @@ import { createGraphiQLHandler } from './graphiql.js';
 import { createGraphQLHandler, type GatewayContext } from './graphql-handler.js';
 import { readBody, sendError, sendJson, toClientError } from './http-utils.js';
 import { createRestProxy } from './rest-proxy.js';
+import { context, propagation, SpanKind, tracer } from '../upstream/trace.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { GraphQLLimits } from './graphql-limits.js';
@@ -291,8 +292,27 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     }
   }
 
+  /** One server span per request, continuing the caller's W3C trace context (no-op without tracing). */
+  function traced(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parent = propagation.extract(context.active(), req.headers);
+    return tracer.startActiveSpan(
+      `${req.method ?? 'GET'} ${routeKind((req.url ?? '/').split('?')[0] ?? '/')}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': (req.url ?? '/').split('?')[0] ?? '/' } },
+      parent,
+      async (span) => {
+        try {
+          await handle(req, res);
+        } finally {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          if (res.statusCode >= 500) span.setStatus({ code: 2 });
+          span.end();
+        }
+      },
+    );
+  }
+
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    handle(req, res).catch((err) => {
+    traced(req, res).catch((err) => {
       logger.error({ err: String(err) }, 'request handler crashed');
       if (!res.headersSent) sendError(res, new BifrostError('INTERNAL_SERVER_ERROR'));
       else res.destroy();

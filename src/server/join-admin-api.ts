@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { dataMeshOf } from '../composition/join-extender.js';
-import { analyzeJoin, completeJoin, type JoinInput, type JoinProblem, type JoinSpec } from '../composition/join-definition.js';
+import {
+  analyzeJoin,
+  completeJoin,
+  type JoinInput,
+  type JoinProblem,
+  type JoinSpec,
+} from '../composition/join-definition.js';
 import { suggestJoins } from '../composition/join-suggestions.js';
 import { BifrostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -13,7 +19,10 @@ import { sendJson } from './http-utils.js';
 const gqlName = z.string().regex(/^[_A-Za-z][_0-9A-Za-z]*$/, 'must be a GraphQL name');
 const joinName = z
   .string()
-  .regex(/^[A-Za-z][\w-]{0,63}$/, "must start with a letter and hold only letters, digits, '_' and '-' (at most 64)")
+  .regex(
+    /^[A-Za-z][\w-]{0,63}$/,
+    "must start with a letter and hold only letters, digits, '_' and '-' (at most 64)",
+  )
   .refine((n) => n !== 'suggestions', "'suggestions' is reserved");
 
 const fields = {
@@ -51,29 +60,44 @@ const createSchema = z
     description: fields.description.optional(),
   })
   .strict();
-const patchSchema = z.object(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()]))).strict();
+const patchSchema = z
+  .object(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])))
+  .strict();
 
 const idValue = z.union([z.string().min(1).max(256), z.number().finite()]).transform(String);
 const pair = z.object({ sourceId: idValue, targetId: idValue }).strict();
 const pairsSchema = z.union([
   pair.transform((p) => [p]),
   z.array(pair).min(1, 'give at least one pair').max(10_000),
-  z.object({ records: z.array(pair).min(1, 'give at least one pair').max(10_000) }).strict().transform((b) => b.records),
+  z
+    .object({ records: z.array(pair).min(1, 'give at least one pair').max(10_000) })
+    .strict()
+    .transform((b) => b.records),
 ]);
 
 /** A join as shown by the admin API, with whether it is in the current schema. */
-export function joinJson(j: JoinDefinition, problems?: JoinProblem[] | null): Record<string, unknown> {
+export function joinJson(
+  j: JoinDefinition,
+  problems?: JoinProblem[] | null,
+): Record<string, unknown> {
   const { createdAt, updatedAt, ...rest } = j;
   return {
     ...rest,
     createdAt: createdAt.toISOString(),
     updatedAt: updatedAt.toISOString(),
-    ...(problems === undefined ? {} : { active: problems === null, ...(problems ? { problems } : {}) }),
+    ...(problems === undefined
+      ? {}
+      : { active: problems === null, ...(problems ? { problems } : {}) }),
   };
 }
 
 function recordJson(r: JoinRecordRow) {
-  return { sourceId: r.sourceId, targetId: r.targetId, organization: r.organization, createdAt: r.createdAt.toISOString() };
+  return {
+    sourceId: r.sourceId,
+    targetId: r.targetId,
+    organization: r.organization,
+    createdAt: r.createdAt.toISOString(),
+  };
 }
 
 function joinNotFound(name: string): BifrostError {
@@ -97,9 +121,13 @@ export function checkJoin(runtime: GatewayRuntime, spec: JoinSpec, others: JoinD
     });
   const { problems } = analyzeJoin(spec, schema, accepted);
   if (problems.length > 0) {
-    throw new BifrostError('JOIN_INVALID', `Join '${spec.name}' does not fit the schema: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
-      details: problems,
-    });
+    throw new BifrostError(
+      'JOIN_INVALID',
+      `Join '${spec.name}' does not fit the schema: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      {
+        details: problems,
+      },
+    );
   }
 }
 
@@ -109,11 +137,18 @@ function specOf(j: JoinDefinition): JoinSpec {
 }
 
 /** Creates joins that do not exist yet and fit the schema (used to seed the examples); returns the names created. */
-export async function seedJoins(runtime: GatewayRuntime, inputs: JoinInput[], logger: Logger): Promise<string[]> {
+export async function seedJoins(
+  runtime: GatewayRuntime,
+  inputs: JoinInput[],
+  logger: Logger,
+): Promise<string[]> {
   const created: string[] = [];
   for (const input of inputs) {
     if (await runtime.registry.getJoin(input.name)) continue;
-    const spec = completeJoin(input, dataMeshOf(runtime.snapshot())?.baseSchema ?? runtime.snapshot()?.schema ?? null);
+    const spec = completeJoin(
+      input,
+      dataMeshOf(runtime.snapshot())?.baseSchema ?? runtime.snapshot()?.schema ?? null,
+    );
     try {
       checkJoin(runtime, spec, await runtime.registry.listJoins());
       await runtime.registry.createJoin(spec);
@@ -135,16 +170,21 @@ export function joinAdminRoutes(runtime: GatewayRuntime, registry: ModuleRegistr
     await runtime.requestRebuild(reason);
     runtime.notifyChanged(reason);
   };
-  const problemsOf = (name: string): JoinProblem[] | null => dataMeshOf(runtime.snapshot())?.inactive.get(name) ?? null;
+  const problemsOf = (name: string): JoinProblem[] | null =>
+    dataMeshOf(runtime.snapshot())?.inactive.get(name) ?? null;
   const recordJoin = async (name: string) => {
     const join = await registry.getJoin(name);
     if (!join) throw joinNotFound(name);
-    if (join.kind !== 'record') throw new BifrostError('BAD_REQUEST', `Join '${name}' is a field join: it has no records`);
+    if (join.kind !== 'record')
+      throw new BifrostError('BAD_REQUEST', `Join '${name}' is a field join: it has no records`);
     return join;
   };
   const organizationOf = (principal: { organization: string | null }) => {
     if (!principal.organization) {
-      throw new BifrostError('BAD_REQUEST', 'Join records belong to an organization, and the token carries none');
+      throw new BifrostError(
+        'BAD_REQUEST',
+        'Join records belong to an organization, and the token carries none',
+      );
     }
     return principal.organization;
   };
@@ -165,13 +205,19 @@ export function joinAdminRoutes(runtime: GatewayRuntime, registry: ModuleRegistr
       path: '/joins',
       async handler({ res, body }) {
         const input = parseWith(createSchema, await body(), 'join definition') as JoinInput;
-        if (await registry.getJoin(input.name)) throw new BifrostError('CONFLICT', `A join named '${input.name}' already exists`);
+        if (await registry.getJoin(input.name))
+          throw new BifrostError('CONFLICT', `A join named '${input.name}' already exists`);
         const snapshot = runtime.snapshot();
-        const spec = completeJoin(input, dataMeshOf(snapshot)?.baseSchema ?? snapshot?.schema ?? null);
+        const spec = completeJoin(
+          input,
+          dataMeshOf(snapshot)?.baseSchema ?? snapshot?.schema ?? null,
+        );
         checkJoin(runtime, spec, await registry.listJoins());
         const join = await registry.createJoin(spec);
         await changed(`join ${join.name} created`);
-        sendJson(res, 201, joinJson(join, problemsOf(join.name)), { location: `/admin/joins/${join.name}` });
+        sendJson(res, 201, joinJson(join, problemsOf(join.name)), {
+          location: `/admin/joins/${join.name}`,
+        });
       },
     },
     {
@@ -200,11 +246,17 @@ export function joinAdminRoutes(runtime: GatewayRuntime, registry: ModuleRegistr
         if (!current) throw joinNotFound(params['name']!);
         const merged: JoinInput = { ...specOf(current), ...patch };
         // A changed operation gets its argument guessed again unless the patch names it.
-        if (patch.targetOperation !== undefined && patch.targetArgument === undefined) delete merged.targetArgument;
-        if (patch.batchOperation !== undefined && patch.batchArgument === undefined) delete merged.batchArgument;
-        if (patch.reverseOperation !== undefined && patch.reverseArgument === undefined) delete merged.reverseArgument;
+        if (patch.targetOperation !== undefined && patch.targetArgument === undefined)
+          delete merged.targetArgument;
+        if (patch.batchOperation !== undefined && patch.batchArgument === undefined)
+          delete merged.batchArgument;
+        if (patch.reverseOperation !== undefined && patch.reverseArgument === undefined)
+          delete merged.reverseArgument;
         const snapshot = runtime.snapshot();
-        const spec = completeJoin(merged, dataMeshOf(snapshot)?.baseSchema ?? snapshot?.schema ?? null);
+        const spec = completeJoin(
+          merged,
+          dataMeshOf(snapshot)?.baseSchema ?? snapshot?.schema ?? null,
+        );
         checkJoin(runtime, spec, await registry.listJoins());
         const { name: _n, ...update } = spec;
         const join = await registry.updateJoin(current.name, update);
@@ -256,7 +308,13 @@ export function joinAdminRoutes(runtime: GatewayRuntime, registry: ModuleRegistr
           limit: q.limit,
           offset: q.offset,
         });
-        sendJson(res, 200, { join: join.name, organization, limit: q.limit, offset: q.offset, records: rows.map(recordJson) });
+        sendJson(res, 200, {
+          join: join.name,
+          organization,
+          limit: q.limit,
+          offset: q.offset,
+          records: rows.map(recordJson),
+        });
       },
     },
     {

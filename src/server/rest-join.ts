@@ -33,9 +33,16 @@ export function createRestJoin(_runtime: GatewayRuntime, upstream: UpstreamClien
     const typeName = responseType(snapshot.schema, moduleName, op.operationId, mesh.plans);
     const embeds: Embed[] = [];
     for (const plan of mesh.plans.values()) {
-      if (plan.sourceTypeName === typeName) embeds.push({ field: plan.def.fieldName, resolve: plan.resolveForward as Embed['resolve'] });
+      if (plan.sourceTypeName === typeName)
+        embeds.push({
+          field: plan.def.fieldName,
+          resolve: plan.resolveForward as Embed['resolve'],
+        });
       if (plan.targetTypeName === typeName && plan.def.reverseFieldName) {
-        embeds.push({ field: plan.def.reverseFieldName, resolve: plan.resolveReverse as Embed['resolve'] });
+        embeds.push({
+          field: plan.def.reverseFieldName,
+          resolve: plan.resolveReverse as Embed['resolve'],
+        });
       }
     }
 
@@ -52,7 +59,9 @@ export function createRestJoin(_runtime: GatewayRuntime, upstream: UpstreamClien
     const body = answer.body;
     const items: unknown[] = Array.isArray(body)
       ? body
-      : body !== null && typeof body === 'object' && Array.isArray((body as { results?: unknown }).results)
+      : body !== null &&
+          typeof body === 'object' &&
+          Array.isArray((body as { results?: unknown }).results)
         ? (body as { results: unknown[] }).results
         : body !== null && typeof body === 'object'
           ? [body]
@@ -67,9 +76,13 @@ export function createRestJoin(_runtime: GatewayRuntime, upstream: UpstreamClien
                 target[e.field] = await e.resolve(item, {}, context as never);
               } catch (err) {
                 target[e.field] = null;
-                const b = err instanceof BifrostError ? err : new BifrostError('JOIN_FAILED', String(err));
+                const b =
+                  err instanceof BifrostError ? err : new BifrostError('JOIN_FAILED', String(err));
                 errors.push({ index, field: e.field, code: b.code, message: b.message });
-                context.logger.warn({ module: moduleName, field: e.field, err: b.message }, 'REST join failed');
+                context.logger.warn(
+                  { module: moduleName, field: e.field, err: b.message },
+                  'REST join failed',
+                );
               }
             })
           : [],
@@ -78,7 +91,12 @@ export function createRestJoin(_runtime: GatewayRuntime, upstream: UpstreamClien
     if (errors.length > 0 && body !== null && typeof body === 'object' && !Array.isArray(body)) {
       (body as Record<string, unknown>)['_joinErrors'] = errors;
     }
-    sendJson(res, answer.status, body, errors.length > 0 ? { ...headers, 'x-bifrost-join-errors': String(errors.length) } : headers);
+    sendJson(
+      res,
+      answer.status,
+      body,
+      errors.length > 0 ? { ...headers, 'x-bifrost-join-errors': String(errors.length) } : headers,
+    );
     return true;
   };
 }
@@ -89,7 +107,9 @@ function responseType(
   operationId: string | null,
   plans: Map<string, JoinPlan>,
 ): string | null {
-  const field = operationId ? schema.getQueryType()?.getFields()[prefixedFieldName(moduleName, operationId)] : undefined;
+  const field = operationId
+    ? schema.getQueryType()?.getFields()[prefixedFieldName(moduleName, operationId)]
+    : undefined;
   if (field) return getNamedType(field.type).name;
   // No operationId (or a renamed field): the module's only type that has joins.
   const prefix = `${typePrefix(moduleName)}_`;

@@ -6,6 +6,7 @@ import { BifrostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { upstreamError, type UpstreamClient } from '../upstream/upstream-client.js';
+import { endSpan, startUpstreamSpan } from '../upstream/trace.js';
 import { sendError } from './http-utils.js';
 
 /** Options of REST pass-through. */
@@ -139,6 +140,8 @@ export function createRestProxy(options: RestProxyOptions) {
     }
 
     const started = performance.now();
+    const { span, headers: traceHeaders } = startUpstreamSpan(moduleName, method, url);
+    Object.assign(headers, traceHeaders);
     let upstreamRes: Dispatcher.ResponseData;
     try {
       upstreamRes = await request(url, {
@@ -153,10 +156,12 @@ export function createRestProxy(options: RestProxyOptions) {
       }
       const mapped = upstreamError(moduleName, url, err, upstream.timeoutMs);
       upstream.notify({ module: moduleName, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
+      endSpan(span, 0, mapped.code);
       logger.warn({ module: moduleName, method, code: mapped.code, requestId }, 'pass-through failed');
       return sendError(res, mapped);
     }
     upstream.notify({ module: moduleName, method, url, status: upstreamRes.statusCode, ms: performance.now() - started });
+    endSpan(span, upstreamRes.statusCode);
     const maxResponse = options.maxResponseBytes ?? Infinity;
     if (Number(upstreamRes.headers['content-length'] ?? 0) > maxResponse) {
       upstreamRes.body.destroy();

@@ -1,5 +1,6 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { BifrostError } from '../core/errors.js';
+import { endSpan, startUpstreamSpan } from './trace.js';
 
 /** Options of the client that every call to a logic module goes through. */
 export interface UpstreamClientOptions {
@@ -88,6 +89,8 @@ export class UpstreamClient {
         });
       }
       const started = performance.now();
+      const { span, headers: traceHeaders } = startUpstreamSpan(module, method, url);
+      Object.assign(headers, traceHeaders);
       try {
         const res = await request(url, {
           method: method as Dispatcher.HttpMethod,
@@ -104,11 +107,13 @@ export class UpstreamClient {
           else h.set(k, String(v));
         }
         this.notify({ module, method, url, status: res.statusCode, ms: performance.now() - started });
+        endSpan(span, res.statusCode);
         const noBody = res.statusCode === 204 || res.statusCode === 304 || method === 'HEAD';
         return new Response(noBody ? null : buf, { status: res.statusCode, headers: h });
       } catch (err) {
         const mapped = upstreamError(module, url, err, this.timeoutMs);
         this.notify({ module, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
+        endSpan(span, 0, mapped.code);
         throw mapped;
       }
     };
@@ -117,14 +122,16 @@ export class UpstreamClient {
   /** GET a JSON document from a module (used by joins). */
   async getJson(module: string, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
     const started = performance.now();
+    const { span, headers: traceHeaders } = startUpstreamSpan(module, 'GET', url);
     try {
       const res = await request(url, {
         method: 'GET',
-        headers: { accept: 'application/json', ...headers },
+        headers: { accept: 'application/json', ...headers, ...traceHeaders },
         dispatcher: this.dispatcher,
       });
       const buf = await this.readBounded(module, res.body);
       this.notify({ module, method: 'GET', url, status: res.statusCode, ms: performance.now() - started });
+      endSpan(span, res.statusCode);
       let body: unknown = null;
       if (buf.length > 0) {
         try {
@@ -137,6 +144,7 @@ export class UpstreamClient {
     } catch (err) {
       const mapped = upstreamError(module, url, err, this.timeoutMs);
       this.notify({ module, method: 'GET', url, status: 0, ms: performance.now() - started, error: mapped.code });
+      endSpan(span, 0, mapped.code);
       throw mapped;
     }
   }

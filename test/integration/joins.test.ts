@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_JOINS } from '../../examples/joins.js';
 import { makeExampleData } from '../../examples/data.js';
-import { startExampleModule, startExampleModules, type ExampleModule, type ExampleModuleKind } from '../../examples/modules.js';
+import {
+  startExampleModule,
+  startExampleModules,
+  type ExampleModule,
+  type ExampleModuleKind,
+} from '../../examples/modules.js';
 import { adminToken, startTestGateway, userToken, type TestGateway } from '../helpers/gateway.js';
 
 /** 50 orders over 10 customers (round-robin), 5 products, 20 documents (2 per customer). */
@@ -30,7 +35,9 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
   it('suggests the order -> customer join, with evidence and a ready definition', async () => {
     const r = await gw.admin('GET', '/joins/suggestions');
     expect(r.status).toBe(200);
-    const s = r.body.suggestions.find((x: any) => x.sourceType === 'Orders_Order' && x.keyField === 'customerId');
+    const s = r.body.suggestions.find(
+      (x: any) => x.sourceType === 'Orders_Order' && x.keyField === 'customerId',
+    );
     expect(s, JSON.stringify(r.body)).toBeDefined();
     expect(s.targetType).toBe('Customers_Customer');
     expect(s.evidence.length).toBeGreaterThan(1);
@@ -48,7 +55,11 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
     const created = await gw.admin('POST', '/joins', { ...s.definition, name: 'suggested' });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const again = await gw.admin('GET', '/joins/suggestions');
-    expect(again.body.suggestions.some((x: any) => x.sourceType === 'Orders_Order' && x.keyField === 'customerId')).toBe(false);
+    expect(
+      again.body.suggestions.some(
+        (x: any) => x.sourceType === 'Orders_Order' && x.keyField === 'customerId',
+      ),
+    ).toBe(false);
     expect((await gw.admin('DELETE', '/joins/suggested')).status).toBe(204);
   });
 
@@ -67,13 +78,26 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('JOIN_INVALID');
     const fields = r.body.error.details.map((p: any) => p.field);
-    expect(fields).toEqual(expect.arrayContaining(['fieldName', 'sourceKeyFields', 'targetOperation', 'batchOperation', 'batchArgument', 'reverseOperation']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'fieldName',
+        'sourceKeyFields',
+        'targetOperation',
+        'batchOperation',
+        'batchArgument',
+        'reverseOperation',
+      ]),
+    );
     const shape = await gw.admin('POST', '/joins', { name: '1bad', sourceType: 3 });
     expect(shape.status).toBe(400);
     expect(shape.body.error.code).toBe('VALIDATION_FAILED');
     // A key that cannot fit the argument's type.
     const types = await gw.admin('POST', '/joins', {
-      name: 'typed', sourceType: 'Documents_Document', fieldName: 'x', sourceKeyFields: ['title'], targetOperation: 'customers_getCustomer',
+      name: 'typed',
+      sourceType: 'Documents_Document',
+      fieldName: 'x',
+      sourceKeyFields: ['title'],
+      targetOperation: 'customers_getCustomer',
     });
     expect(types.status).toBe(400);
     expect(types.body.error.message).toContain('the key is String');
@@ -87,9 +111,15 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
       expect(r.body.active).toBe(true);
     }
     const list = await gw.admin('GET', '/joins');
-    expect(list.body.joins.map((j: any) => j.name).sort()).toEqual(['customer-documents', 'order-customer', 'order-product']);
+    expect(list.body.joins.map((j: any) => j.name).sort()).toEqual([
+      'customer-documents',
+      'order-customer',
+      'order-product',
+    ]);
     resetCalls();
-    const r = await gw.gql('{ orders_listOrders(limit: 50) { id customerId customer { id name } } }');
+    const r = await gw.gql(
+      '{ orders_listOrders(limit: 50) { id customerId customer { id name } } }',
+    );
     expect(r.body.errors).toBeUndefined();
     const orders = r.body.data.orders_listOrders;
     expect(orders).toHaveLength(50);
@@ -108,13 +138,17 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
     expect(p.status, JSON.stringify(p.body)).toBe(200);
     expect(p.body.batchArgument).toBeNull();
     resetCalls();
-    const r = await gw.gql('{ orders_listOrders(limit: 50) { id customerId customer { id email } } }');
+    const r = await gw.gql(
+      '{ orders_listOrders(limit: 50) { id customerId customer { id email } } }',
+    );
     expect(r.body.errors).toBeUndefined();
     for (const o of r.body.data.orders_listOrders) expect(o.customer.id).toBe(o.customerId);
     const calls = apiCalls(mods.customers);
     expect(calls).toHaveLength(10);
     expect(new Set(calls.map((c) => c.path)).size).toBe(10);
-    const back = await gw.admin('PATCH', '/joins/order-customer', { batchOperation: 'customers_listCustomers' });
+    const back = await gw.admin('PATCH', '/joins/order-customer', {
+      batchOperation: 'customers_listCustomers',
+    });
     expect(back.status).toBe(200);
     expect(back.body.batchArgument).toBe('ids');
   });
@@ -137,7 +171,9 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
   });
 
   it('resolves joins on data from mutations and nulls (null key -> null / [])', async () => {
-    const r = await gw.gql(`mutation { orders_createOrder(input: { customerId: 2, productId: 1, quantity: 1 }) { id customer { id name } } }`);
+    const r = await gw.gql(
+      `mutation { orders_createOrder(input: { customerId: 2, productId: 1, quantity: 1 }) { id customer { id name } } }`,
+    );
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.orders_createOrder.customer.id).toBe(2);
     const missing = await gw.gql('{ orders_getOrder(id: 99999) { id customer { id } } }');
@@ -146,7 +182,9 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
 
   it('answers reverse fields (Customers_Customer.orders)', async () => {
     resetCalls();
-    const r = await gw.gql('{ customers_listCustomers(ids: [1, 2, 3]) { id orders { id customerId customer { id } } } }');
+    const r = await gw.gql(
+      '{ customers_listCustomers(ids: [1, 2, 3]) { id orders { id customerId customer { id } } } }',
+    );
     expect(r.body.errors).toBeUndefined();
     for (const c of r.body.data.customers_listCustomers) {
       expect(c.orders.length).toBeGreaterThanOrEqual(5);
@@ -195,7 +233,13 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
       reverseOperation: 'customers_getCustomer',
     });
     expect(create.status, JSON.stringify(create.body)).toBe(201);
-    expect(create.body).toMatchObject({ sourceKeyFields: ['id'], targetArgument: 'id', batchArgument: 'ids', reverseArgument: 'id', many: true });
+    expect(create.body).toMatchObject({
+      sourceKeyFields: ['id'],
+      targetArgument: 'id',
+      batchArgument: 'ids',
+      reverseArgument: 'id',
+      many: true,
+    });
     const acme = await gw.admin('POST', '/joins/favorites/records', [
       { sourceId: 1, targetId: 2 },
       { sourceId: 1, targetId: 3 },
@@ -227,7 +271,8 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
     };
     try {
       resetCalls();
-      const q = '{ customers_listCustomers(ids: [1, 2, 3]) { id favoriteProducts { id fans { id } } } }';
+      const q =
+        '{ customers_listCustomers(ids: [1, 2, 3]) { id favoriteProducts { id fans { id } } } }';
       const a = await gw.gql(q, undefined, userToken({ org: 'acme' }));
       expect(a.body.errors).toBeUndefined();
       const [c1, c2, c3] = a.body.data.customers_listCustomers;
@@ -240,25 +285,46 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
       expect(apiCalls(mods.products)).toHaveLength(1); // one batch for both customers' favorites
 
       const g = await gw.gql(q, undefined, userToken({ org: 'globex' }));
-      expect(g.body.data.customers_listCustomers[0].favoriteProducts.map((p: any) => p.id)).toEqual([5]);
+      expect(g.body.data.customers_listCustomers[0].favoriteProducts.map((p: any) => p.id)).toEqual(
+        [5],
+      );
       expect(g.body.data.customers_listCustomers[1].favoriteProducts).toEqual([]);
     } finally {
       registry.listJoinRecords = original;
     }
 
     const listed = await gw.admin('GET', '/joins/favorites/records?sourceId=1&limit=10');
-    expect(listed.body.records.map((r: any) => [r.sourceId, r.targetId])).toEqual([['1', '2'], ['1', '3']]);
-    const other = await gw.call('/admin/joins/favorites/records', { token: adminToken({ org: 'globex' }) });
+    expect(listed.body.records.map((r: any) => [r.sourceId, r.targetId])).toEqual([
+      ['1', '2'],
+      ['1', '3'],
+    ]);
+    const other = await gw.call('/admin/joins/favorites/records', {
+      token: adminToken({ org: 'globex' }),
+    });
     expect(((await other.json()) as any).records.map((r: any) => r.targetId)).toEqual(['5']);
-    const del = await gw.admin('DELETE', '/joins/favorites/records', { records: [{ sourceId: '1', targetId: '2' }, { sourceId: '1', targetId: '5' }] });
+    const del = await gw.admin('DELETE', '/joins/favorites/records', {
+      records: [
+        { sourceId: '1', targetId: '2' },
+        { sourceId: '1', targetId: '5' },
+      ],
+    });
     expect(del.body.deleted).toBe(1); // globex's 1->5 is not acme's to delete
     const after = await gw.admin('GET', '/joins/favorites/records');
     expect(after.body.records).toHaveLength(2);
   });
 
   it('deleting a join removes its field without a restart', async () => {
-    await gw.admin('POST', '/joins', { name: 'tmp', sourceType: 'Documents_Document', fieldName: 'owner', sourceKeyFields: ['customerId'], targetOperation: 'customers_getCustomer' });
-    expect((await gw.gql('{ documents_getDocument(id: 1) { owner { id } } }')).body.data.documents_getDocument.owner.id).toBe(1);
+    await gw.admin('POST', '/joins', {
+      name: 'tmp',
+      sourceType: 'Documents_Document',
+      fieldName: 'owner',
+      sourceKeyFields: ['customerId'],
+      targetOperation: 'customers_getCustomer',
+    });
+    expect(
+      (await gw.gql('{ documents_getDocument(id: 1) { owner { id } } }')).body.data
+        .documents_getDocument.owner.id,
+    ).toBe(1);
     expect((await gw.admin('DELETE', '/joins/tmp')).status).toBe(204);
     const r = await gw.gql('{ documents_getDocument(id: 1) { owner { id } } }');
     expect(r.status).toBe(400);
@@ -267,7 +333,9 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
   it('a target module that is down gives partial data and JOIN_FAILED with the path', async () => {
     await mods.products.close();
     try {
-      const r = await gw.gql('{ orders_listOrders(limit: 3) { id customer { id } product { id } } }');
+      const r = await gw.gql(
+        '{ orders_listOrders(limit: 3) { id customer { id } product { id } } }',
+      );
       expect(r.status).toBe(200);
       const orders = r.body.data.orders_listOrders;
       expect(orders).toHaveLength(3);
@@ -286,7 +354,10 @@ describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
       expect(list[0].customer.id).toBe(list[0].customerId);
       expect(list[0].product).toBeNull();
     } finally {
-      mods.products = await startExampleModule('products', { data, port: mods.products.port }).catch(() => mods.products);
+      mods.products = await startExampleModule('products', {
+        data,
+        port: mods.products.port,
+      }).catch(() => mods.products);
     }
   });
 });

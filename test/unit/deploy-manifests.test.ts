@@ -98,7 +98,10 @@ function dockerEnv(stage: DockerInstruction[]): Record<string, string> {
 
 /** `${VAR:-default}` -> default, `${VAR}` -> '' (what compose does with an empty shell). */
 const interpolate = (value: string): string =>
-  value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_, d: string | undefined) => d ?? '');
+  value.replace(
+    /\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g,
+    (_, d: string | undefined) => d ?? '',
+  );
 
 /** Compose `environment` as a list or a map, interpolated. */
 function composeEnv(environment: Json): Record<string, string> {
@@ -117,7 +120,9 @@ function composeEnv(environment: Json): Record<string, string> {
  */
 function localUrls(command: string): URL[] {
   const urls: URL[] = [];
-  for (const m of command.matchAll(/http:\/\/(?:127\.0\.0\.1|localhost)(?::(\d+))?(\/[\w/.-]*)?/g)) {
+  for (const m of command.matchAll(
+    /http:\/\/(?:127\.0\.0\.1|localhost)(?::(\d+))?(\/[\w/.-]*)?/g,
+  )) {
     const rest = command.slice(m.index + m[0].length);
     const pathname = m[2] ?? /^[^']*'[^']*'(\/[\w/.-]*)'/.exec(rest)?.[1];
     if (pathname) urls.push(new URL(`http://127.0.0.1:${m[1] ?? 0}${pathname}`));
@@ -154,7 +159,9 @@ describe('Dockerfile', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     for (const s of stages) expect(s[0]!.args).toMatch(/^node:20(-slim|-alpine)?(\s|$)/);
     expect(buildStage, 'a stage runs npm run build').toBeDefined();
-    const runs = ops(buildStage!, 'RUN').map((r) => r.args).join('\n');
+    const runs = ops(buildStage!, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runs).toMatch(/npm ci/);
     expect(runs).toMatch(/npx prisma generate/);
     expect(dockerEnv(buildStage!)['PRISMA_SCHEMA_ENGINE_BINARY']).toBe('/bin/false');
@@ -169,7 +176,9 @@ describe('Dockerfile', () => {
     const argv = cmd.startsWith('[') ? (JSON.parse(cmd) as string[]) : cmd.split(/\s+/);
     expect(argv[0]).toBe('node');
     const entry = argv.find((a) => a.endsWith('.js'))!;
-    const build = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: Record<string, string> };
+    const build = JSON.parse(read('tsconfig.build.json')) as {
+      compilerOptions: Record<string, string>;
+    };
     const base = JSON.parse(read('tsconfig.json')) as { compilerOptions: Record<string, string> };
     const outDir = build.compilerOptions['outDir'] ?? base.compilerOptions['outDir']!;
     const rootDir = build.compilerOptions['rootDir'] ?? base.compilerOptions['rootDir']!;
@@ -178,7 +187,9 @@ describe('Dockerfile', () => {
     expect(source).toBe('src/main.ts');
     expect(existsSync(path.join(ROOT, source))).toBe(true);
     // The runtime stage has what the compiled code reads at run time.
-    const copies = ops(runtime, 'COPY').map((c) => c.args).join('\n');
+    const copies = ops(runtime, 'COPY')
+      .map((c) => c.args)
+      .join('\n');
     expect(copies).toMatch(new RegExp(`\\s/app/${outDir}\\s`));
     expect(copies).toMatch(/\s\/app\/node_modules\s/);
     expect(copies).toMatch(/\s\/app\/package\.json\s/); // "type": "module"
@@ -200,9 +211,11 @@ describe('Dockerfile', () => {
     const env = dockerEnv(runtime);
     const port = env['PORT'] ? Number(env['PORT']) : DEFAULT_PORT;
     expect(port).toBe(DEFAULT_PORT);
-    expect(ops(runtime, 'EXPOSE').flatMap((e) => e.args.split(/\s+/)).map((p) => Number(p.split('/')[0]))).toEqual([
-      DEFAULT_PORT,
-    ]);
+    expect(
+      ops(runtime, 'EXPOSE')
+        .flatMap((e) => e.args.split(/\s+/))
+        .map((p) => Number(p.split('/')[0])),
+    ).toEqual([DEFAULT_PORT]);
     const healthcheck = ops(runtime, 'HEALTHCHECK').at(-1)?.args ?? '';
     expect(healthcheck).toMatch(/CMD/);
     expect(healthcheck).not.toMatch(/\bcurl\b|\bwget\b/); // not in node:20-slim
@@ -217,11 +230,17 @@ describe('Dockerfile', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (const must of ['node_modules', '.env', 'dist', '.data', '.git']) expect(ignored).toContain(must);
+    for (const must of ['node_modules', '.env', 'dist', '.data', '.git'])
+      expect(ignored).toContain(must);
     const fromContext = stages
       .flatMap((s) => ops(s, 'COPY'))
       .filter((c) => !c.args.includes('--from='))
-      .flatMap((c) => c.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1));
+      .flatMap((c) =>
+        c.args
+          .split(/\s+/)
+          .filter((a) => !a.startsWith('--'))
+          .slice(0, -1),
+      );
     expect(fromContext.length).toBeGreaterThan(0);
     for (const file of fromContext) {
       expect(existsSync(path.join(ROOT, file)), `${file} exists`).toBe(true);
@@ -235,10 +254,12 @@ describe('Dockerfile', () => {
 describe('docker-compose.yml', () => {
   const compose = parseYaml(read('docker-compose.yml'), { merge: true }) as Json;
   const services: Record<string, Json> = compose.services;
-  const isExamples = (s: Json) => JSON.stringify(s.command ?? '').includes('examples/run-examples.ts');
+  const isExamples = (s: Json) =>
+    JSON.stringify(s.command ?? '').includes('examples/run-examples.ts');
   const gateways = Object.entries(services).filter(([, s]) => s.build !== undefined && !s.command);
   const examples = Object.entries(services).find(([, s]) => isExamples(s));
-  const serviceWithImage = (re: RegExp) => Object.entries(services).find(([, s]) => re.test(String(s.image)));
+  const serviceWithImage = (re: RegExp) =>
+    Object.entries(services).find(([, s]) => re.test(String(s.image)));
 
   it('runs two gateway replicas on different host ports, container port = config default', () => {
     expect(gateways.length).toBe(2);
@@ -257,7 +278,8 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of gateways) {
       const env = composeEnv(s.environment);
       expectGatewayEnv(env, `compose ${name}`);
-      for (const key of ['DATABASE_URL', 'AMQP_URL', 'JWT_SECRET', 'MESHRC_PATH']) expect(env[key], key).toBeTruthy();
+      for (const key of ['DATABASE_URL', 'AMQP_URL', 'JWT_SECRET', 'MESHRC_PATH'])
+        expect(env[key], key).toBeTruthy();
       expect(env['EXAMPLES']).toBe('false');
       expect(new URL(env['DATABASE_URL']!).hostname).toBe(serviceWithImage(/^postgres:15/)?.[0]);
       expect(new URL(env['AMQP_URL']!).hostname).toBe(serviceWithImage(/^rabbitmq:3/)?.[0]);
@@ -274,16 +296,22 @@ describe('docker-compose.yml', () => {
     for (const name of Object.keys(examplesEnv)) {
       expect(runExamples.includes(name) || /^EXAMPLE_[A-Z]+_PORT$/.test(name), name).toBe(true);
     }
-    const published = (examplesService.ports ?? []).map((p: string) => Number(String(p).split(':').at(-1)));
+    const published = (examplesService.ports ?? []).map((p: string) =>
+      Number(String(p).split(':').at(-1)),
+    );
     expect(published.sort()).toEqual(Object.values(EXAMPLE_PORTS).sort());
 
     for (const [name, s] of gateways) {
       const meshrcPath = composeEnv(s.environment)['MESHRC_PATH']!;
-      const mount = (s.volumes as string[]).map((v) => v.split(':')).find((v) => v[1] === meshrcPath);
+      const mount = (s.volumes as string[])
+        .map((v) => v.split(':'))
+        .find((v) => v[1] === meshrcPath);
       expect(mount, `${name}: a volume is mounted at MESHRC_PATH ${meshrcPath}`).toBeDefined();
       expect(path.normalize(mount![0]!)).toBe('deploy/compose/meshrc.yml');
     }
-    const { sources, problems } = await readMeshrcSources(path.join(ROOT, 'deploy/compose/meshrc.yml'));
+    const { sources, problems } = await readMeshrcSources(
+      path.join(ROOT, 'deploy/compose/meshrc.yml'),
+    );
     expect(problems).toEqual([]);
     expect(sources.map((s) => s.name).sort()).toEqual(Object.keys(EXAMPLE_PORTS).sort());
     for (const source of sources) {
@@ -297,7 +325,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('health-checks every service and starts the gateways after their dependencies', () => {
-    for (const [name, s] of Object.entries(services)) expect(s.healthcheck?.test, `${name} healthcheck`).toBeDefined();
+    for (const [name, s] of Object.entries(services))
+      expect(s.healthcheck?.test, `${name} healthcheck`).toBeDefined();
     for (const [name, s] of gateways) {
       const test = [s.healthcheck.test].flat().join(' ');
       expect(test).not.toMatch(/\bcurl\b|\bwget\b/);
@@ -306,7 +335,11 @@ describe('docker-compose.yml', () => {
       expect(Number(urls[0]!.port || 80)).toBe(DEFAULT_PORT);
       gatewayProbePaths.add(urls[0]!.pathname);
       const deps = s.depends_on as Record<string, { condition: string }>;
-      for (const dep of [serviceWithImage(/^postgres:15/)![0], serviceWithImage(/^rabbitmq:3/)![0], examples![0]]) {
+      for (const dep of [
+        serviceWithImage(/^postgres:15/)![0],
+        serviceWithImage(/^rabbitmq:3/)![0],
+        examples![0],
+      ]) {
         expect(deps[dep]?.condition, `${name} waits for ${dep}`).toBe('service_healthy');
       }
       const grace = /^(\d+)s$/.exec(String(s.stop_grace_period));
@@ -322,12 +355,14 @@ describe('docker-compose.yml', () => {
 describe('deploy/k8s', () => {
   const dir = path.join(ROOT, 'deploy/k8s');
   const kustomization = parseYaml(read('deploy/k8s/kustomization.yaml')) as Json;
-  const docs: Json[] = (kustomization.resources as string[]).flatMap((file) =>
-    parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => {
-      if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
-      return d.toJS() as Json;
-    }),
-  ).filter(Boolean);
+  const docs: Json[] = (kustomization.resources as string[])
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => {
+        if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
+        return d.toJS() as Json;
+      }),
+    )
+    .filter(Boolean);
   const ofKind = (kind: string) => docs.filter((d) => d.kind === kind);
   const byName = (kind: string, name: string) => ofKind(kind).find((d) => d.metadata.name === name);
   const deployments = ofKind('Deployment');
@@ -350,7 +385,8 @@ describe('deploy/k8s', () => {
         const secret = byName('Secret', from.secretRef.name);
         expect(secret, `Secret ${from.secretRef.name}`).toBeDefined();
         Object.assign(env, secret.stringData ?? {});
-        for (const [k, v] of Object.entries(secret.data ?? {})) env[k] = Buffer.from(String(v), 'base64').toString();
+        for (const [k, v] of Object.entries(secret.data ?? {}))
+          env[k] = Buffer.from(String(v), 'base64').toString();
       }
     }
     for (const e of container.env ?? []) env[e.name] = e.value ?? 'from-ref';
@@ -358,7 +394,9 @@ describe('deploy/k8s', () => {
   };
 
   it('kustomization lists every manifest of the folder', () => {
-    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('kustomization'));
+    const files = readdirSync(dir).filter(
+      (f) => /\.ya?ml$/.test(f) && !f.startsWith('kustomization'),
+    );
     expect([...kustomization.resources].sort()).toEqual(files.sort());
   });
 
@@ -366,12 +404,15 @@ describe('deploy/k8s', () => {
     expect(gatewayDeployments).toHaveLength(1);
     expect(gateway.apiVersion).toBe('apps/v1');
     expect(gateway.spec.replicas).toBe(2);
-    expect(hasLabels(gateway.spec.template.metadata.labels, gateway.spec.selector.matchLabels)).toBe(true);
+    expect(
+      hasLabels(gateway.spec.template.metadata.labels, gateway.spec.selector.matchLabels),
+    ).toBe(true);
     for (const kind of ['requests', 'limits']) {
       expect(container.resources?.[kind]?.cpu, `${kind}.cpu`).toBeDefined();
       expect(container.resources?.[kind]?.memory, `${kind}.memory`).toBeDefined();
     }
-    const runAsNonRoot = container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+    const runAsNonRoot =
+      container.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
     const runAsUser = container.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
     expect(runAsNonRoot).toBe(true);
     expect(runAsUser).toBeGreaterThan(0);
@@ -402,7 +443,10 @@ describe('deploy/k8s', () => {
     expect(refs).toContain('secretRef');
     expectGatewayEnv(env, 'k8s gateway');
     expect(env['NODE_ENV']).toBe('production');
-    const secret = byName('Secret', container.envFrom.find((f: Json) => f.secretRef).secretRef.name);
+    const secret = byName(
+      'Secret',
+      container.envFrom.find((f: Json) => f.secretRef).secretRef.name,
+    );
     const secretKeys = Object.keys({ ...secret.stringData, ...secret.data });
     for (const key of ['JWT_SECRET', 'DATABASE_URL', 'AMQP_URL']) expect(secretKeys).toContain(key);
   });
@@ -443,13 +487,17 @@ describe('deploy/k8s', () => {
   });
 
   it('routes the Service to the gateway pods only', () => {
-    const service = ofKind('Service').find((s) => hasLabels(gateway.spec.template.metadata.labels, s.spec.selector));
+    const service = ofKind('Service').find((s) =>
+      hasLabels(gateway.spec.template.metadata.labels, s.spec.selector),
+    );
     expect(service, 'a Service selects the gateway pods').toBeDefined();
     for (const other of deployments.filter((d) => d !== gateway)) {
       expect(hasLabels(other.spec.template.metadata.labels, service.spec.selector)).toBe(false);
     }
     for (const p of service.spec.ports) {
-      const target = container.ports.find((c: Json) => c.name === p.targetPort || c.containerPort === p.targetPort);
+      const target = container.ports.find(
+        (c: Json) => c.name === p.targetPort || c.containerPort === p.targetPort,
+      );
       expect(target?.containerPort, `targetPort ${p.targetPort}`).toBe(DEFAULT_PORT);
     }
   });
@@ -459,7 +507,11 @@ describe('deploy/k8s', () => {
     expect(hpas).toHaveLength(1);
     const hpa = hpas[0];
     expect(hpa.apiVersion).toBe('autoscaling/v2');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: gateway.metadata.name });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: gateway.metadata.name,
+    });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
     expect(container.resources.requests.cpu, 'CPU utilization needs a CPU request').toBeDefined();
@@ -467,12 +519,16 @@ describe('deploy/k8s', () => {
 
   it('runs the example modules reachable from other pods', () => {
     const examples = deployments.find((d) =>
-      JSON.stringify(d.spec.template.spec.containers[0].command ?? '').includes('examples/run-examples.ts'),
+      JSON.stringify(d.spec.template.spec.containers[0].command ?? '').includes(
+        'examples/run-examples.ts',
+      ),
     );
     if (!examples) return; // optional demo
     const c = examples.spec.template.spec.containers[0];
     expect(c.env.find((e: Json) => e.name === 'EXAMPLE_HOST')?.value).toBe('0.0.0.0');
-    expect(c.ports.map((p: Json) => p.containerPort).sort()).toEqual(Object.values(EXAMPLE_PORTS).sort());
+    expect(c.ports.map((p: Json) => p.containerPort).sort()).toEqual(
+      Object.values(EXAMPLE_PORTS).sort(),
+    );
   });
 });
 
@@ -489,7 +545,10 @@ describe('probe paths', () => {
 
   it('every probe and healthcheck path answers 200 without a token', async () => {
     // Filled by the tests above (same file, run in order).
-    expect([...gatewayProbePaths].sort()).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
+    expect(
+      [...gatewayProbePaths].sort(),
+      'paths are collected by the tests above: run the whole file',
+    ).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     for (const probe of gatewayProbePaths) {
       const res = await gw.call(probe, { token: null });
       expect(res.status, probe).toBe(200);

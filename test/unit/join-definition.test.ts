@@ -44,8 +44,22 @@ describe('join definitions', () => {
       many: false,
       description: null,
     });
-    const record = completeJoin({ name: 'fav', kind: 'record', sourceType: 'Orders_Order', targetOperation: 'customers_getCustomer' }, schema);
-    expect(record).toMatchObject({ fieldName: 'fav', sourceKeyFields: ['id'], many: true, batchOperation: null, batchArgument: null });
+    const record = completeJoin(
+      {
+        name: 'fav',
+        kind: 'record',
+        sourceType: 'Orders_Order',
+        targetOperation: 'customers_getCustomer',
+      },
+      schema,
+    );
+    expect(record).toMatchObject({
+      fieldName: 'fav',
+      sourceKeyFields: ['id'],
+      many: true,
+      batchOperation: null,
+      batchArgument: null,
+    });
   });
 
   it('accepts a fitting join and gives its types and reverse cardinality', () => {
@@ -58,36 +72,70 @@ describe('join definitions', () => {
   it('accepts a many join matched by a field other than id', () => {
     const docs = completeJoin(
       {
-        name: 'docs', sourceType: 'Customers_Customer', fieldName: 'documents', sourceKeyFields: ['id'], many: true,
-        targetOperation: 'documents_listDocuments', targetArgument: 'customerId',
-        batchOperation: 'documents_listDocuments', batchArgument: 'customerIds', targetKeyField: 'customerId',
+        name: 'docs',
+        sourceType: 'Customers_Customer',
+        fieldName: 'documents',
+        sourceKeyFields: ['id'],
+        many: true,
+        targetOperation: 'documents_listDocuments',
+        targetArgument: 'customerId',
+        batchOperation: 'documents_listDocuments',
+        batchArgument: 'customerIds',
+        targetKeyField: 'customerId',
       },
       schema,
     );
     expect(analyzeJoin(docs, schema).problems).toEqual([]);
     // The same operation cannot serve a one-to-one join: it returns a list.
-    expect(analyzeJoin({ ...docs, many: false }, schema).problems.map((p) => p.field)).toContain('targetOperation');
+    expect(analyzeJoin({ ...docs, many: false }, schema).problems.map((p) => p.field)).toContain(
+      'targetOperation',
+    );
   });
 
   it('lists every problem at once', () => {
     const bad = completeJoin(
       {
-        name: 'bad', sourceType: 'Orders_Order', fieldName: 'note', sourceKeyFields: ['tags'],
-        targetOperation: 'customers_search', batchOperation: 'customers_getCustomer', batchArgument: 'id',
-        reverseFieldName: 'name', reverseOperation: 'documents_listDocuments',
+        name: 'bad',
+        sourceType: 'Orders_Order',
+        fieldName: 'note',
+        sourceKeyFields: ['tags'],
+        targetOperation: 'customers_search',
+        batchOperation: 'customers_getCustomer',
+        batchArgument: 'id',
+        reverseFieldName: 'name',
+        reverseOperation: 'documents_listDocuments',
       },
       schema,
     );
     const fields = analyzeJoin(bad, schema).problems.map((p) => p.field);
     expect(fields).toEqual(
-      expect.arrayContaining(['fieldName', 'sourceKeyFields', 'targetOperation', 'targetArgument', 'batchOperation', 'batchArgument', 'reverseFieldName', 'reverseOperation']),
+      expect.arrayContaining([
+        'fieldName',
+        'sourceKeyFields',
+        'targetOperation',
+        'targetArgument',
+        'batchOperation',
+        'batchArgument',
+        'reverseFieldName',
+        'reverseOperation',
+      ]),
     );
   });
 
   it('refuses mutations as targets, and field names another join already adds', () => {
-    const m = analyzeJoin({ ...orderCustomer, targetOperation: 'customers_deleteCustomer', batchOperation: null, batchArgument: null }, schema);
+    const m = analyzeJoin(
+      {
+        ...orderCustomer,
+        targetOperation: 'customers_deleteCustomer',
+        batchOperation: null,
+        batchArgument: null,
+      },
+      schema,
+    );
     expect(m.problems.some((p) => /mutation/.test(p.message))).toBe(true);
-    const clash = analyzeJoin({ ...orderCustomer, name: 'other' }, schema, [{ def: orderCustomer, targetType: 'Customers_Customer' }]);
+    const clash = analyzeJoin({ ...orderCustomer, name: 'other' }, schema, [
+      { def: orderCustomer, targetType: 'Customers_Customer' },
+    ]);
     expect(clash.problems.map((p) => p.field)).toEqual(['fieldName', 'reverseFieldName']);
   });
 
@@ -116,7 +164,14 @@ describe('join suggestions', () => {
       reverseArgument: 'customerId',
     });
     expect(s?.evidence.join('\n')).toMatch(/customers_listCustomers/);
-    const existing = { ...orderCustomer, id: 'x', createdAt: new Date(), updatedAt: new Date() } as JoinDefinition;
-    expect(suggestJoins(schema, [existing]).some((x) => x.sourceType === 'Orders_Order')).toBe(false);
+    const existing = {
+      ...orderCustomer,
+      id: 'x',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as JoinDefinition;
+    expect(suggestJoins(schema, [existing]).some((x) => x.sourceType === 'Orders_Order')).toBe(
+      false,
+    );
   });
 });

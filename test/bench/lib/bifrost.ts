@@ -54,9 +54,13 @@ export async function startBifrost(options: {
   /** Folder for a V8 CPU profile of the gateway process (written when it exits). */
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Print the gateway's output (stdout and stderr) to this process's stderr. */
+  echo?: boolean;
 }): Promise<BifrostProcess> {
   const port = await freePort();
-  const execArgv = ['--import', 'tsx'];
+  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway process (e.g. `--trace-gc`).
+  const extra = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const execArgv = ['--import', 'tsx', ...extra];
   if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child = spawnProcess(process.execPath, [...execArgv, 'src/main.ts'], {
     env: {
@@ -73,6 +77,7 @@ export async function startBifrost(options: {
       ...options.store.env,
       ...options.env,
     },
+    echo: options.echo ?? process.env['BENCH_GATEWAY_ECHO'] === '1',
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health/ready`, { child, timeoutMs: 90_000 });
