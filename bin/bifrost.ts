@@ -5,7 +5,12 @@
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { declareTopology, publishModuleEventOn } from '../src/events/amqp-topology.js';
-import { makeModuleEvent, moduleEventSchema, topologyNames, type ModuleEventType } from '../src/events/module-events.js';
+import {
+  makeModuleEvent,
+  moduleEventSchema,
+  topologyNames,
+  type ModuleEventType,
+} from '../src/events/module-events.js';
 
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -45,7 +50,11 @@ const defaultIo: CliIo = {
 };
 
 /** Runs the CLI; resolves to the exit status. */
-export async function main(argv: string[], env: Record<string, string | undefined>, io: CliIo = defaultIo): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo = defaultIo,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -70,7 +79,11 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return values.help ? 0 : 2;
   }
   const [group, command, name, endpoint, ...extra] = positionals;
-  const types: Record<string, ModuleEventType> = { add: 'module.added', update: 'module.updated', remove: 'module.removed' };
+  const types: Record<string, ModuleEventType> = {
+    add: 'module.added',
+    update: 'module.updated',
+    remove: 'module.removed',
+  };
   const type = command ? types[command] : undefined;
   if (group !== 'modules' || !type) {
     io.err(`bifrost: unknown command '${positionals.slice(0, 2).join(' ')}'\n\n${USAGE}`);
@@ -78,7 +91,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const wantsEndpoint = type !== 'module.removed';
   if (!name || (wantsEndpoint && !endpoint) || extra.length > 0 || (!wantsEndpoint && endpoint)) {
-    io.err(`bifrost: modules ${command} takes ${wantsEndpoint ? '<name> <endpoint>' : '<name>'}\n\n${USAGE}`);
+    io.err(
+      `bifrost: modules ${command} takes ${wantsEndpoint ? '<name> <endpoint>' : '<name>'}\n\n${USAGE}`,
+    );
     return 2;
   }
   const timeoutMs = values.timeout ? Number(values.timeout) : 10_000;
@@ -97,7 +112,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
   );
   const checked = moduleEventSchema.safeParse(event);
   if (!checked.success) {
-    io.err(`bifrost: invalid module: ${checked.error.issues.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ')}`);
+    io.err(
+      `bifrost: invalid module: ${checked.error.issues.map((i) => `${i.path.slice(1).join('.')}: ${i.message}`).join('; ')}`,
+    );
     return 2;
   }
 
@@ -107,7 +124,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
   let timer: NodeJS.Timeout | undefined;
   try {
     const publish = async () => {
-      connection = await amqp.connect(url, { timeout: timeoutMs, clientProperties: { connection_name: 'bifrost-cli' } });
+      connection = await amqp.connect(url, {
+        timeout: timeoutMs,
+        clientProperties: { connection_name: 'bifrost-cli' },
+      });
       connection.on('error', () => {}); // reported through the rejected calls below
       const channel = await connection.createConfirmChannel();
       // Declared here too, so an event sent before any gateway started waits in the durable queue.
@@ -117,10 +137,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
     await Promise.race([
       publish(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no confirmation within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no confirmation within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]);
-    io.out(`published ${event.type} for '${name}' to ${topology.modulesExchange} (messageId ${event.messageId})`);
+    io.out(
+      `published ${event.type} for '${name}' to ${topology.modulesExchange} (messageId ${event.messageId})`,
+    );
     return 0;
   } catch (err) {
     io.err(`bifrost: could not publish ${event.type} to ${redact(url)}: ${(err as Error).message}`);

@@ -12,6 +12,7 @@ import { dataMeshPlugins, seedExampleJoins } from './data-mesh.js';
 import { GatewayRuntime, type RebuildReport, type SchemaExtender } from './runtime/runtime.js';
 import { createEndpointGuard } from './upstream/endpoint-guard.js';
 import { GatewayMetrics } from './server/metrics.js';
+import { requestScope } from './server/request-scope.js';
 import { createRateLimiter } from './server/rate-limiter.js';
 import { moduleAdminRoutes, type AdminRoute } from './server/admin-api.js';
 import { createAuthenticator, createDevelopmentCredentials, type AuthOptions } from './server/auth.js';
@@ -116,6 +117,13 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     requireBrokerForReadiness: config.READY_REQUIRES_BROKER,
   });
   const metrics = config.METRICS_ENABLED ? new GatewayMetrics(() => moduleStatuses()) : undefined;
+  // Module calls are logged as children of the request that made them.
+  upstream.observe((c) =>
+    logger.debug(
+      { requestId: requestScope.getStore()?.requestId, module: c.module, method: c.method, status: c.status, ms: Math.round(c.ms * 10) / 10, ...(c.error ? { error: c.error } : {}) },
+      'module call',
+    ),
+  );
   if (metrics) {
     upstream.observe((c) => {
       metrics.upstreamCalls.inc({ module: c.module, status: c.status, error: c.error ?? '' });
@@ -150,9 +158,16 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
   // Bundled example modules (embedded default), registered like any module: discovered at /docs.
   const exampleNames = new Set<string>();
   if (config.examples) {
-    const { startExampleModules } = await import('../examples/modules.js');
-    const { EXAMPLE_PORTS } = await import('../examples/modules.js');
-    const examples = await startExampleModules({ host: config.EXAMPLES_HOST, ports: { ...EXAMPLE_PORTS } });
+    const { startExampleModules, EXAMPLE_PORTS } = await import('../examples/modules.js');
+    let examples: Awaited<ReturnType<typeof startExampleModules>>;
+    try {
+      examples = await startExampleModules({ host: config.EXAMPLES_HOST, ports: { ...EXAMPLE_PORTS } });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      // Ports 4101-4104 are taken (another gateway?): the examples work on any port.
+      logger.warn({ err: (err as Error).message }, 'example module ports in use; starting the examples on free ports');
+      examples = await startExampleModules({ host: config.EXAMPLES_HOST });
+    }
     closers.push(() => Promise.all(Object.values(examples).map((m) => m.close())).then(() => {}));
     for (const m of Object.values(examples)) {
       exampleNames.add(m.name);

@@ -8,7 +8,13 @@
 import amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../core/logger.js';
-import type { BrokerState, DeliveryCounters, DeliveryOutcome, EventBus, EventBusHandlers } from './event-bus.js';
+import type {
+  BrokerState,
+  DeliveryCounters,
+  DeliveryOutcome,
+  EventBus,
+  EventBusHandlers,
+} from './event-bus.js';
 import { declareTopology, publishConfirmed, publishModuleEventOn } from './amqp-topology.js';
 import {
   ERROR_HEADER,
@@ -90,14 +96,23 @@ export class AmqpEventBus implements EventBus {
       return;
     }
     try {
-      await publishConfirmed(s.publisher, this.#topology.schemaExchange, 'schema.changed', Buffer.from(JSON.stringify(notice)), {
-        contentType: 'application/json',
-        appId: this.#opts.replicaId,
-        type: notice.type,
-      });
+      await publishConfirmed(
+        s.publisher,
+        this.#topology.schemaExchange,
+        'schema.changed',
+        Buffer.from(JSON.stringify(notice)),
+        {
+          contentType: 'application/json',
+          appId: this.#opts.replicaId,
+          type: notice.type,
+        },
+      );
     } catch (err) {
       this.#pendingNotice = notice;
-      this.#log.warn({ err: String(err) }, 'schema.changed not published: sent again on reconnection');
+      this.#log.warn(
+        { err: String(err) },
+        'schema.changed not published: sent again on reconnection',
+      );
     }
   }
 
@@ -121,12 +136,16 @@ export class AmqpEventBus implements EventBus {
         clientProperties: { connection_name: `bifrost-${this.#opts.replicaId}` },
       });
       const conn = connection;
-      conn.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'broker connection error'));
+      conn.on('error', (err: Error) =>
+        this.#log.warn({ err: err.message }, 'broker connection error'),
+      );
       conn.on('close', () => this.#lost(conn));
       const publisher = await conn.createConfirmChannel();
       const consumer = await conn.createChannel();
       for (const ch of [publisher, consumer]) {
-        ch.on('error', (err: Error) => this.#log.warn({ err: err.message }, 'broker channel error'));
+        ch.on('error', (err: Error) =>
+          this.#log.warn({ err: err.message }, 'broker channel error'),
+        );
         // A channel closed by the broker (e.g. a deleted queue): start over on a new connection.
         ch.on('close', () => {
           if (this.#session?.connection === conn) void conn.close().catch(() => {});
@@ -136,7 +155,11 @@ export class AmqpEventBus implements EventBus {
       await consumer.prefetch(this.#opts.prefetch ?? 10);
       const session: Session = { connection: conn, publisher, consumer };
 
-      const schemaQueue = await consumer.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+      const schemaQueue = await consumer.assertQueue('', {
+        exclusive: true,
+        autoDelete: true,
+        durable: false,
+      });
       await consumer.bindQueue(schemaQueue.queue, this.#topology.schemaExchange, '');
       await consumer.consume(
         schemaQueue.queue,
@@ -147,7 +170,9 @@ export class AmqpEventBus implements EventBus {
         },
         { noAck: true },
       );
-      await consumer.consume(this.#topology.registryQueue, (msg) => this.#deliver(session, msg), { noAck: false });
+      await consumer.consume(this.#topology.registryQueue, (msg) => this.#deliver(session, msg), {
+        noAck: false,
+      });
 
       if (this.#closing) {
         await conn.close().catch(() => {});
@@ -164,7 +189,10 @@ export class AmqpEventBus implements EventBus {
       this.#pendingNotice = null;
       if (pending) void this.publishSchemaChanged(pending);
     } catch (err) {
-      this.#log.warn({ err: (err as Error).message, attempt: this.#attempt + 1 }, 'broker connection failed');
+      this.#log.warn(
+        { err: (err as Error).message, attempt: this.#attempt + 1 },
+        'broker connection failed',
+      );
       if (connection) await connection.close().catch(() => {});
       this.#schedule();
     }
@@ -221,16 +249,22 @@ export class AmqpEventBus implements EventBus {
         this.counters.acked++;
       } else if (outcome.action === 'dead-letter') {
         try {
-          await publishConfirmed(publisher, this.#topology.deadLetterExchange, msg.fields.routingKey, msg.content, {
-            ...msg.properties,
-            persistent: true,
-            headers: {
-              ...(msg.properties.headers ?? {}),
-              [ERROR_HEADER]: outcome.reason.slice(0, 4000),
-              'x-bifrost-replica': this.#opts.replicaId,
-              'x-bifrost-dead-lettered-at': new Date().toISOString(),
+          await publishConfirmed(
+            publisher,
+            this.#topology.deadLetterExchange,
+            msg.fields.routingKey,
+            msg.content,
+            {
+              ...msg.properties,
+              persistent: true,
+              headers: {
+                ...(msg.properties.headers ?? {}),
+                [ERROR_HEADER]: outcome.reason.slice(0, 4000),
+                'x-bifrost-replica': this.#opts.replicaId,
+                'x-bifrost-dead-lettered-at': new Date().toISOString(),
+              },
             },
-          });
+          );
           consumer.ack(msg);
         } catch {
           consumer.nack(msg, false, false); // the queue's own dead-letter exchange takes it (without the reason)

@@ -15,7 +15,10 @@ export async function declareTopology(channel: Channel, t: Topology): Promise<vo
   await channel.assertQueue(t.deadLetterQueue, { durable: true });
   await channel.bindQueue(t.deadLetterQueue, t.deadLetterExchange, '');
   await channel.assertExchange(t.modulesExchange, 'topic', { durable: true });
-  await channel.assertQueue(t.registryQueue, { durable: true, deadLetterExchange: t.deadLetterExchange });
+  await channel.assertQueue(t.registryQueue, {
+    durable: true,
+    deadLetterExchange: t.deadLetterExchange,
+  });
   await channel.bindQueue(t.registryQueue, t.modulesExchange, 'module.#');
   await channel.assertExchange(t.schemaExchange, 'fanout', { durable: true });
 }
@@ -31,7 +34,11 @@ export function publishConfirmed(
   return new Promise((resolve, reject) => {
     try {
       channel.publish(exchange, routingKey, content, options, (err) =>
-        err ? reject(err instanceof Error ? err : new Error(`broker refused the message: ${String(err)}`)) : resolve(),
+        err
+          ? reject(
+              err instanceof Error ? err : new Error(`broker refused the message: ${String(err)}`),
+            )
+          : resolve(),
       );
     } catch (err) {
       reject(err);
@@ -40,13 +47,24 @@ export function publishConfirmed(
 }
 
 /** Publishes one module event to `bifrost.modules` (persistent, JSON, routing key = type). */
-export function publishModuleEventOn(channel: ConfirmChannel, t: Topology, event: ModuleEvent, appId?: string): Promise<void> {
-  return publishConfirmed(channel, t.modulesExchange, event.type, Buffer.from(JSON.stringify(event)), {
-    persistent: true,
-    contentType: 'application/json',
-    messageId: event.messageId,
-    timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
-    type: event.type,
-    ...(appId ? { appId } : {}),
-  });
+export function publishModuleEventOn(
+  channel: ConfirmChannel,
+  t: Topology,
+  event: ModuleEvent,
+  appId?: string,
+): Promise<void> {
+  return publishConfirmed(
+    channel,
+    t.modulesExchange,
+    event.type,
+    Buffer.from(JSON.stringify(event)),
+    {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: event.messageId,
+      timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+      type: event.type,
+      ...(appId ? { appId } : {}),
+    },
+  );
 }

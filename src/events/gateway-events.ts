@@ -7,7 +7,11 @@ import type { Logger } from '../core/logger.js';
 import { AmqpEventBus } from './amqp-event-bus.js';
 import type { BrokerState, EventBus } from './event-bus.js';
 import { InProcessBroker, InProcessEventBus } from './in-process-event-bus.js';
-import { ModuleEventConsumer, type EventRegistry, type EventRuntime } from './module-event-consumer.js';
+import {
+  ModuleEventConsumer,
+  type EventRegistry,
+  type EventRuntime,
+} from './module-event-consumer.js';
 import type { ModuleEvent } from './module-events.js';
 
 export interface GatewayEventsOptions {
@@ -45,7 +49,9 @@ export class GatewayEvents {
           replicaId: options.replicaId,
           logger: options.logger,
           ...(options.prefetch !== undefined ? { prefetch: options.prefetch } : {}),
-          ...(options.reconnectMaxMs !== undefined ? { reconnectMaxMs: options.reconnectMaxMs } : {}),
+          ...(options.reconnectMaxMs !== undefined
+            ? { reconnectMaxMs: options.reconnectMaxMs }
+            : {}),
         })
       : new InProcessEventBus(options.inProcessBroker ?? new InProcessBroker(), options.logger);
   }
@@ -77,7 +83,10 @@ export class GatewayEvents {
       onModuleEvent: (delivery) => consumer.handle(delivery),
       onSchemaChanged: (notice) => {
         if (notice.replicaId === this.replicaId) return;
-        this.#log.info({ from: notice.replicaId, reason: notice.reason, module: notice.module }, 'schema.changed received');
+        this.#log.info(
+          { from: notice.replicaId, reason: notice.reason, module: notice.module },
+          'schema.changed received',
+        );
         void runtime.requestRebuild(`schema.changed from ${notice.replicaId}: ${notice.reason}`);
       },
       // Notices sent while this replica was away are lost with its exclusive queue: catch up.

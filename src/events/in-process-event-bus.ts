@@ -4,7 +4,13 @@
  * notice to every replica, unappliable events are kept as dead letters.
  */
 import type { Logger } from '../core/logger.js';
-import type { BrokerState, DeliveryCounters, DeliveryOutcome, EventBus, EventBusHandlers } from './event-bus.js';
+import type {
+  BrokerState,
+  DeliveryCounters,
+  DeliveryOutcome,
+  EventBus,
+  EventBusHandlers,
+} from './event-bus.js';
 import type { ModuleEvent, SchemaChangedNotice } from './module-events.js';
 
 export interface DeadLetter {
@@ -84,7 +90,8 @@ export class InProcessEventBus implements EventBus {
   /** One delivery at a time per replica, as with a RabbitMQ consumer. */
   consume(content: Buffer, routingKey: string, redelivered: boolean) {
     const handlers = this.#handlers;
-    if (!handlers || this.#closed) return Promise.resolve({ action: 'retry' as const, reason: 'consumer closed', delayMs: 100 });
+    if (!handlers || this.#closed)
+      return Promise.resolve({ action: 'retry' as const, reason: 'consumer closed', delayMs: 100 });
     const run = this.#work
       .then(() => handlers.onModuleEvent({ content, routingKey, redelivered }))
       .catch((err): DeliveryOutcome => {

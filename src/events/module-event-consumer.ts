@@ -58,7 +58,10 @@ export class ModuleEventConsumer {
     const { logger } = this.#opts;
     const parsed = parseModuleEvent(delivery.content, delivery.routingKey);
     if (!parsed.ok) {
-      logger.warn({ routingKey: delivery.routingKey, err: parsed.reason }, 'module event rejected: dead-lettered');
+      logger.warn(
+        { routingKey: delivery.routingKey, err: parsed.reason },
+        'module event rejected: dead-lettered',
+      );
       return { action: 'dead-letter', reason: parsed.reason };
     }
     const event = parsed.event;
@@ -96,21 +99,33 @@ export class ModuleEventConsumer {
     const message = (err as Error)?.message ?? String(err);
     const delayMs = this.#opts.retryDelayMs ?? 2_000;
     if (isBifrostError(err) && err.status < 500) {
-      logger.warn({ messageId: event.messageId, err: message }, 'module event cannot be applied: dead-lettered');
+      logger.warn(
+        { messageId: event.messageId, err: message },
+        'module event cannot be applied: dead-lettered',
+      );
       return { action: 'dead-letter', reason: `${err.code}: ${message}` };
     }
     if (!(await registry.ping().catch(() => false))) {
-      logger.warn({ messageId: event.messageId, err: message }, 'database unreachable: module event requeued');
+      logger.warn(
+        { messageId: event.messageId, err: message },
+        'database unreachable: module event requeued',
+      );
       return { action: 'retry', reason: `database unreachable: ${message}`, delayMs };
     }
     const attempts = (this.#attempts.get(event.messageId) ?? 0) + 1;
     this.#attempts.set(event.messageId, attempts);
     if (attempts >= (this.#opts.maxAttempts ?? 5)) {
       this.#attempts.delete(event.messageId);
-      logger.error({ messageId: event.messageId, attempts, err: message }, 'module event keeps failing: dead-lettered');
+      logger.error(
+        { messageId: event.messageId, attempts, err: message },
+        'module event keeps failing: dead-lettered',
+      );
       return { action: 'dead-letter', reason: `failed ${attempts} times: ${message}` };
     }
-    logger.warn({ messageId: event.messageId, attempts, err: message }, 'module event failed: requeued');
+    logger.warn(
+      { messageId: event.messageId, attempts, err: message },
+      'module event failed: requeued',
+    );
     return { action: 'retry', reason: message, delayMs };
   }
 
@@ -125,7 +140,9 @@ export class ModuleEventConsumer {
         else await runtime.discover(name); // unreachable: recorded and retried by the runtime
         this.#opts.onApplied({ reason: event.type, module: name });
       })
-      .catch((err) => logger.error({ module: name, err: String(err) }, 'module event follow-up failed'))
+      .catch((err) =>
+        logger.error({ module: name, err: String(err) }, 'module event follow-up failed'),
+      )
       .finally(() => {
         if (this.#followUps.get(name) === next) this.#followUps.delete(name);
       });

@@ -21,7 +21,9 @@ const endpoint = z
   .url('must be an absolute URL')
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
   .transform((u) => u.replace(/\/+$/, ''));
-const docsPath = z.string().regex(/^\/[^\s?#]*$/, "must be a path starting with '/' (no query or fragment)");
+const docsPath = z
+  .string()
+  .regex(/^\/[^\s?#]*$/, "must be a path starting with '/' (no query or fragment)");
 const common = {
   messageId: z.string().min(1).max(200),
   timestamp: z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
@@ -36,7 +38,11 @@ export const moduleEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('module.removed'),
     ...common,
-    module: z.object({ name: moduleName, endpoint: endpoint.optional(), docsPath: docsPath.optional() }),
+    module: z.object({
+      name: moduleName,
+      endpoint: endpoint.optional(),
+      docsPath: docsPath.optional(),
+    }),
   }),
 ]);
 
@@ -82,14 +88,19 @@ export function parseModuleEvent(
     };
   }
   if (routingKey !== undefined && routingKey !== r.data.type) {
-    return { ok: false, reason: `routing key '${routingKey}' does not match type '${r.data.type}'` };
+    return {
+      ok: false,
+      reason: `routing key '${routingKey}' does not match type '${r.data.type}'`,
+    };
   }
   return { ok: true, event: r.data };
 }
 
 export function parseSchemaChanged(content: Buffer | string): SchemaChangedNotice | null {
   try {
-    const r = schemaChangedSchema.safeParse(JSON.parse(typeof content === 'string' ? content : content.toString('utf8')));
+    const r = schemaChangedSchema.safeParse(
+      JSON.parse(typeof content === 'string' ? content : content.toString('utf8')),
+    );
     if (!r.success) return null;
     const { module, ...rest } = r.data;
     return module === undefined ? rest : { ...rest, module };

@@ -55,15 +55,25 @@ function shape(type: GraphQLType): string {
   return type.name;
 }
 
-function rootField(schema: GraphQLSchema, name: string): GraphQLField<unknown, unknown> | undefined {
+function rootField(
+  schema: GraphQLSchema,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
   return schema.getQueryType()?.getFields()[name] ?? schema.getMutationType()?.getFields()[name];
 }
 
-function fieldOf(type: GraphQLNamedType | undefined, path: string): { type: GraphQLType } | undefined {
+function fieldOf(
+  type: GraphQLNamedType | undefined,
+  path: string,
+): { type: GraphQLType } | undefined {
   let current: GraphQLNamedType | undefined = type;
   let found: { type: GraphQLType } | undefined;
   for (const segment of path.split('.')) {
-    if (!current || !(isObjectType(current) || isInterfaceType(current) || isInputObjectType(current))) return undefined;
+    if (
+      !current ||
+      !(isObjectType(current) || isInterfaceType(current) || isInputObjectType(current))
+    )
+      return undefined;
     found = current.getFields()[segment];
     if (!found) return undefined;
     current = getNamedType(found.type);
@@ -71,7 +81,10 @@ function fieldOf(type: GraphQLNamedType | undefined, path: string): { type: Grap
   return found;
 }
 
-function argOf(field: GraphQLField<unknown, unknown> | undefined, name: string): GraphQLArgument | undefined {
+function argOf(
+  field: GraphQLField<unknown, unknown> | undefined,
+  name: string,
+): GraphQLArgument | undefined {
   return field?.args.find((a) => a.name === name);
 }
 
@@ -101,7 +114,14 @@ export function findBreakingChanges(
       if (!old) return;
       const next = after.getType(typeName);
       if (!next) {
-        add({ join: join.name, kind: 'type', path: typeName, change: 'removed', before: typeName, after: null });
+        add({
+          join: join.name,
+          kind: 'type',
+          path: typeName,
+          change: 'removed',
+          before: typeName,
+          after: null,
+        });
         return;
       }
       for (const f of fields) {
@@ -109,30 +129,78 @@ export function findBreakingChanges(
         if (!of) continue; // the join was already broken; not this change's doing
         const nf = fieldOf(next, f);
         const path = `${typeName}.${f}`;
-        if (!nf) add({ join: join.name, kind: 'field', path, change: 'removed', before: shape(of.type), after: null });
+        if (!nf)
+          add({
+            join: join.name,
+            kind: 'field',
+            path,
+            change: 'removed',
+            before: shape(of.type),
+            after: null,
+          });
         else if (shape(nf.type) !== shape(of.type))
-          add({ join: join.name, kind: 'field', path, change: 'type changed', before: shape(of.type), after: shape(nf.type) });
+          add({
+            join: join.name,
+            kind: 'field',
+            path,
+            change: 'type changed',
+            before: shape(of.type),
+            after: shape(nf.type),
+          });
       }
     };
-    const checkOperation = (operation: string | null, argument: string | null, keyField?: string) => {
+    const checkOperation = (
+      operation: string | null,
+      argument: string | null,
+      keyField?: string,
+    ) => {
       if (!operation) return;
       const old = rootField(before, operation);
       if (!old) return;
       const next = rootField(after, operation);
       if (!next) {
-        add({ join: join.name, kind: 'operation', path: operation, change: 'removed', before: shape(old.type), after: null });
+        add({
+          join: join.name,
+          kind: 'operation',
+          path: operation,
+          change: 'removed',
+          before: shape(old.type),
+          after: null,
+        });
         return;
       }
       if (shape(next.type) !== shape(old.type)) {
-        add({ join: join.name, kind: 'operation', path: operation, change: 'type changed', before: shape(old.type), after: shape(next.type) });
+        add({
+          join: join.name,
+          kind: 'operation',
+          path: operation,
+          change: 'type changed',
+          before: shape(old.type),
+          after: shape(next.type),
+        });
       }
       if (argument) {
         const oa = argOf(old, argument);
         const na = argOf(next, argument);
         const path = `${operation}(${argument})`;
-        if (oa && !na) add({ join: join.name, kind: 'argument', path, change: 'removed', before: shape(oa.type), after: null });
+        if (oa && !na)
+          add({
+            join: join.name,
+            kind: 'argument',
+            path,
+            change: 'removed',
+            before: shape(oa.type),
+            after: null,
+          });
         else if (oa && na && shape(oa.type) !== shape(na.type))
-          add({ join: join.name, kind: 'argument', path, change: 'type changed', before: shape(oa.type), after: shape(na.type) });
+          add({
+            join: join.name,
+            kind: 'argument',
+            path,
+            change: 'type changed',
+            before: shape(oa.type),
+            after: shape(na.type),
+          });
       }
       if (keyField) checkType(getNamedType(old.type).name, [keyField]);
     };

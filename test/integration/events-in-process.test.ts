@@ -9,7 +9,11 @@ import { makeModuleEvent } from '../../src/events/module-events.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
@@ -19,7 +23,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 const serves = async (gw: TestGateway, field: string) => {
   const r = await gw.gql('{ __schema { queryType { fields { name } } } }');
-  return (r.body.data?.__schema.queryType.fields ?? []).some((f: { name: string }) => f.name === field);
+  return (r.body.data?.__schema.queryType.fields ?? []).some(
+    (f: { name: string }) => f.name === field,
+  );
 };
 
 describe('in-process event bus (no AMQP_URL)', () => {
@@ -61,12 +67,20 @@ describe('in-process event bus (no AMQP_URL)', () => {
     expect(b.runtime.lastRebuild?.reason).toMatch(/^schema\.changed from a: module added/);
     const removed = await b.admin('DELETE', '/modules/customers');
     expect(removed.status).toBe(204);
-    await waitFor('replica a dropped customers', async () => !(await serves(a, 'customers_getCustomer')));
+    await waitFor(
+      'replica a dropped customers',
+      async () => !(await serves(a, 'customers_getCustomer')),
+    );
   });
 
   it('applies module events through the same consumer, and keeps unappliable ones as dead letters', async () => {
-    await a.events.publishModuleEvent(makeModuleEvent('module.added', { name: 'orders', endpoint: orders.url }));
-    await waitFor('both serve orders', async () => (await serves(a, 'orders_listOrders')) && (await serves(b, 'orders_listOrders')));
+    await a.events.publishModuleEvent(
+      makeModuleEvent('module.added', { name: 'orders', endpoint: orders.url }),
+    );
+    await waitFor(
+      'both serve orders',
+      async () => (await serves(a, 'orders_listOrders')) && (await serves(b, 'orders_listOrders')),
+    );
     expect((await a.registry.listModules()).filter((m) => m.name === 'orders')).toHaveLength(1);
     await broker.deliver(Buffer.from('not json'), 'module.added');
     expect(broker.deadLetters.at(-1)?.reason).toMatch(/^invalid JSON/);

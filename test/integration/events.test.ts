@@ -17,11 +17,16 @@ import { closeConnectionsNamed, createTestBroker, type TestBroker } from '../hel
 
 const exec = promisify(execFile);
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<number> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5_000,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -29,11 +34,14 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
 /** Root query fields the gateway serves, read through /graphql. */
 async function rootFields(gw: TestGateway): Promise<Set<string>> {
   const r = await gw.gql('{ __schema { queryType { fields { name } } } }');
-  return new Set((r.body.data?.__schema.queryType.fields ?? []).map((f: { name: string }) => f.name));
+  return new Set(
+    (r.body.data?.__schema.queryType.fields ?? []).map((f: { name: string }) => f.name),
+  );
 }
 
 const serves = async (gw: TestGateway, field: string) => (await rootFields(gw)).has(field);
-const settled = (gws: TestGateway[]) => gws.reduce((n, g) => n + g.events.bus.counters.acked + g.events.bus.counters.deadLettered, 0);
+const settled = (gws: TestGateway[]) =>
+  gws.reduce((n, g) => n + g.events.bus.counters.acked + g.events.bus.counters.deadLettered, 0);
 
 describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
   let broker: TestBroker;
@@ -77,9 +85,17 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
   });
 
   it('applies a module.added published once to the registry once, and both replicas serve it', async () => {
-    const event = makeModuleEvent('module.added', { name: 'customers', endpoint: customers.url, docsPath: '/docs' });
+    const event = makeModuleEvent('module.added', {
+      name: 'customers',
+      endpoint: customers.url,
+      docsPath: '/docs',
+    });
     await broker.publish(event);
-    const ms = await waitFor('both replicas serve customers', async () => (await serves(a, 'customers_getCustomer')) && (await serves(b, 'customers_getCustomer')));
+    const ms = await waitFor(
+      'both replicas serve customers',
+      async () =>
+        (await serves(a, 'customers_getCustomer')) && (await serves(b, 'customers_getCustomer')),
+    );
     expect(ms).toBeLessThan(2_000);
     const rows = (await a.registry.listModules()).filter((m) => m.name === 'customers');
     expect(rows).toHaveLength(1);
@@ -93,7 +109,11 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
     const registry = a.registry as PrismaRegistry;
     const endpoint = async () => (await a.registry.getModule('customers'))!.endpoint;
     const t0 = Date.now();
-    const moved = makeModuleEvent('module.updated', { name: 'customers', endpoint: customers2.url }, { timestamp: new Date(t0) });
+    const moved = makeModuleEvent(
+      'module.updated',
+      { name: 'customers', endpoint: customers2.url },
+      { timestamp: new Date(t0) },
+    );
     await broker.publish(moved);
     await waitFor('update applied', async () => (await endpoint()) === customers2.url);
 
@@ -106,19 +126,31 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
 
     // Older than the event applied last: ignored.
     before = settled(both());
-    const stale = makeModuleEvent('module.updated', { name: 'customers', endpoint: customers.url }, { timestamp: new Date(t0 - 60_000) });
+    const stale = makeModuleEvent(
+      'module.updated',
+      { name: 'customers', endpoint: customers.url },
+      { timestamp: new Date(t0 - 60_000) },
+    );
     await broker.publish(stale);
     await waitFor('stale event settled', () => settled(both()) > before);
     expect(await registry.hasProcessedEvent(stale.messageId)).toBe(true);
     expect(await endpoint()).toBe(customers2.url);
     // An older module.removed does not remove it either.
     before = settled(both());
-    await broker.publish(makeModuleEvent('module.removed', { name: 'customers' }, { timestamp: new Date(t0 - 1_000) }));
+    await broker.publish(
+      makeModuleEvent('module.removed', { name: 'customers' }, { timestamp: new Date(t0 - 1_000) }),
+    );
     await waitFor('stale removal settled', () => settled(both()) > before);
     expect(await a.registry.getModule('customers')).not.toBeNull();
 
     // A newer one is applied, and both replicas call the new endpoint.
-    await broker.publish(makeModuleEvent('module.updated', { name: 'customers', endpoint: customers.url }, { timestamp: new Date(t0 + 1) }));
+    await broker.publish(
+      makeModuleEvent(
+        'module.updated',
+        { name: 'customers', endpoint: customers.url },
+        { timestamp: new Date(t0 + 1) },
+      ),
+    );
     await waitFor('newer update applied', async () => (await endpoint()) === customers.url);
     await waitFor('both replicas call the new endpoint', async () => {
       customers.resetCalls();
@@ -129,10 +161,26 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
 
   it('dead-letters poison messages with the reason and applies the next good message', async () => {
     await broker.publishRaw('{ this is not json', 'module.added');
-    await broker.publishRaw(JSON.stringify(makeModuleEvent('module.added', { name: 'Not A Name!', endpoint: orders.url })), 'module.added');
-    await broker.publishRaw(JSON.stringify({ type: 'module.exploded', messageId: 'x', timestamp: new Date().toISOString(), module: { name: 'orders' } }), 'module.exploded');
+    await broker.publishRaw(
+      JSON.stringify(
+        makeModuleEvent('module.added', { name: 'Not A Name!', endpoint: orders.url }),
+      ),
+      'module.added',
+    );
+    await broker.publishRaw(
+      JSON.stringify({
+        type: 'module.exploded',
+        messageId: 'x',
+        timestamp: new Date().toISOString(),
+        module: { name: 'orders' },
+      }),
+      'module.exploded',
+    );
     await broker.publish(makeModuleEvent('module.added', { name: 'orders', endpoint: orders.url }));
-    await waitFor('both replicas serve orders', async () => (await serves(a, 'orders_listOrders')) && (await serves(b, 'orders_listOrders')));
+    await waitFor(
+      'both replicas serve orders',
+      async () => (await serves(a, 'orders_listOrders')) && (await serves(b, 'orders_listOrders')),
+    );
     const dead: Array<{ content: string; headers: Record<string, unknown> }> = [];
     await waitFor('three dead letters', async () => {
       dead.push(...(await broker.drainDeadLetters()));
@@ -144,19 +192,32 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
     expect(reasons.find((r) => r.includes('module.name: name must match'))).toBeDefined();
     expect(reasons.find((r) => r.includes('type'))).toBeDefined();
     expect(dead.map((d) => d.content)).toContain('{ this is not json');
-    expect((await a.registry.listModules()).map((m) => m.name).sort()).toEqual(['customers', 'orders']);
+    expect((await a.registry.listModules()).map((m) => m.name).sort()).toEqual([
+      'customers',
+      'orders',
+    ]);
   });
 
   it('keeps serving when the broker closes the connections, and applies events published meanwhile', async () => {
-    const closed = (await closeConnectionsNamed(`bifrost-${broker.prefix}a`)) + (await closeConnectionsNamed(`bifrost-${broker.prefix}b`));
+    const closed =
+      (await closeConnectionsNamed(`bifrost-${broker.prefix}a`)) +
+      (await closeConnectionsNamed(`bifrost-${broker.prefix}b`));
     expect(closed).toBe(2);
     // Published while the replicas are away: waits in the durable queue.
     await broker.publish(makeModuleEvent('module.removed', { name: 'orders' }));
     // Still serving meanwhile.
     const r = await a.gql('{ customers_getCustomer(id: 1) { id } }');
     expect(r.body.errors).toBeUndefined();
-    await waitFor('both replicas dropped orders', async () => !(await serves(a, 'orders_listOrders')) && !(await serves(b, 'orders_listOrders')), 10_000);
-    await waitFor('both reconnected', () => a.events.brokerState() === 'connected' && b.events.brokerState() === 'connected');
+    await waitFor(
+      'both replicas dropped orders',
+      async () =>
+        !(await serves(a, 'orders_listOrders')) && !(await serves(b, 'orders_listOrders')),
+      10_000,
+    );
+    await waitFor(
+      'both reconnected',
+      () => a.events.brokerState() === 'connected' && b.events.brokerState() === 'connected',
+    );
     const status = await a.admin('GET', '/status');
     expect(status.body.broker).toBe('connected');
     const ready = await fetch(`${a.url}/health/ready`).then((res) => res.json() as Promise<any>);
@@ -171,7 +232,8 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
       while (!stop) {
         try {
           const r = await gw.gql('{ customers_getCustomer(id: 3) { id name } }');
-          if (r.status !== 200 || r.body.errors || r.body.data?.customers_getCustomer?.id !== 3) failures.push(JSON.stringify(r.body));
+          if (r.status !== 200 || r.body.errors || r.body.data?.customers_getCustomer?.id !== 3)
+            failures.push(JSON.stringify(r.body));
           else ok++;
         } catch (err) {
           failures.push(String(err));
@@ -184,9 +246,17 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
       for (let i = 0; i < 10; i++) {
         const adding = i % 2 === 0;
         await broker.publish(
-          makeModuleEvent(adding ? 'module.added' : 'module.removed', adding ? { name: 'orders', endpoint: orders.url } : { name: 'orders' }),
+          makeModuleEvent(
+            adding ? 'module.added' : 'module.removed',
+            adding ? { name: 'orders', endpoint: orders.url } : { name: 'orders' },
+          ),
         );
-        await waitFor(`swap ${i + 1} on both replicas`, async () => (await serves(a, 'orders_listOrders')) === adding && (await serves(b, 'orders_listOrders')) === adding);
+        await waitFor(
+          `swap ${i + 1} on both replicas`,
+          async () =>
+            (await serves(a, 'orders_listOrders')) === adding &&
+            (await serves(b, 'orders_listOrders')) === adding,
+        );
         versions.add(a.runtime.snapshot()!.version);
       }
     } finally {
@@ -201,18 +271,41 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
   it('bifrost CLI publishes an event every replica applies, and exits non-zero on errors', async () => {
     const cli = fileURLToPath(new URL('../../bin/bifrost.js', import.meta.url));
     const run = (args: string[]) =>
-      exec(process.execPath, [cli, ...args], { env: { ...process.env, AMQP_URL: broker.url } }).then(
+      exec(process.execPath, [cli, ...args], {
+        env: { ...process.env, AMQP_URL: broker.url },
+      }).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
-    const added = await run(['modules', 'add', 'products', products.url, '--docs-path', '/docs', '--prefix', broker.prefix]);
+    const added = await run([
+      'modules',
+      'add',
+      'products',
+      products.url,
+      '--docs-path',
+      '/docs',
+      '--prefix',
+      broker.prefix,
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain('published module.added');
-    await waitFor('both replicas serve products', async () => (await serves(a, 'products_listProducts')) && (await serves(b, 'products_listProducts')));
+    await waitFor(
+      'both replicas serve products',
+      async () =>
+        (await serves(a, 'products_listProducts')) && (await serves(b, 'products_listProducts')),
+    );
     const bad = await run(['modules', 'add', 'admin', products.url, '--prefix', broker.prefix]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('reserved');
-    const down = await run(['modules', 'remove', 'products', '--amqp-url', 'amqp://guest:guest@127.0.0.1:1', '--timeout', '3000']);
+    const down = await run([
+      'modules',
+      'remove',
+      'products',
+      '--amqp-url',
+      'amqp://guest:guest@127.0.0.1:1',
+      '--timeout',
+      '3000',
+    ]);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('could not publish');
   });

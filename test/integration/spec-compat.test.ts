@@ -10,8 +10,15 @@ const op = (operationId: string, path: string) => ({
   [path]: {
     get: {
       operationId,
-      parameters: path.includes('{id}') ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] : [],
-      responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } } } },
+      parameters: path.includes('{id}')
+        ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }]
+        : [],
+      responses: {
+        200: {
+          description: 'ok',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/User' } } },
+        },
+      },
     },
   },
 });
@@ -19,7 +26,11 @@ const spec = (version: string, paths: Record<string, unknown>) => ({
   openapi: '3.0.3',
   info: { title: 'people', version },
   paths,
-  components: { schemas: { User: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } } } },
+  components: {
+    schemas: {
+      User: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+    },
+  },
 });
 
 describe('spec-change safety (joins)', () => {
@@ -33,15 +44,14 @@ describe('spec-change safety (joins)', () => {
   };
 
   beforeAll(async () => {
-    people = await specModule(
-      { toJSON: () => current },
-      (_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: '7', name: 'Ada' }));
-      },
-    );
+    people = await specModule({ toJSON: () => current }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: '7', name: 'Ada' }));
+    });
     gw = await startTestGateway();
-    expect((await gw.admin('POST', '/modules', { name: 'people', endpoint: people.url })).status).toBe(201);
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'people', endpoint: people.url })).status,
+    ).toBe(201);
     await gw.registry.createJoin({
       name: 'orderPerson',
       kind: 'field',
@@ -78,9 +88,18 @@ describe('spec-change safety (joins)', () => {
     const r = await gw.admin('POST', '/modules/people/refresh');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'degraded', specVersion: '2' });
-    expect(r.body.lastError).toContain("operation people_getUser removed (used by join 'orderPerson')");
+    expect(r.body.lastError).toContain(
+      "operation people_getUser removed (used by join 'orderPerson')",
+    );
     expect(r.body.statusDetail.breakingChanges).toEqual([
-      { join: 'orderPerson', kind: 'operation', path: 'people_getUser', change: 'removed', before: 'People_User', after: null },
+      {
+        join: 'orderPerson',
+        kind: 'operation',
+        path: 'people_getUser',
+        change: 'removed',
+        before: 'People_User',
+        after: null,
+      },
     ]);
     // Still served, still answering.
     expect(await fields()).toContain('people_getUser');

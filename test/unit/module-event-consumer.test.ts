@@ -5,7 +5,11 @@ import type { ModuleRegistry } from '../../src/core/module-registry.js';
 import { ModuleEventConsumer, type EventRegistry } from '../../src/events/module-event-consumer.js';
 import { makeModuleEvent } from '../../src/events/module-events.js';
 
-const delivery = (event: unknown) => ({ content: Buffer.from(JSON.stringify(event)), routingKey: (event as { type: string }).type, redelivered: false });
+const delivery = (event: unknown) => ({
+  content: Buffer.from(JSON.stringify(event)),
+  routingKey: (event as { type: string }).type,
+  redelivered: false,
+});
 
 function consumer(registry: EventRegistry, maxAttempts = 3) {
   const calls: string[] = [];
@@ -27,19 +31,41 @@ describe('module event consumer: what happens to a delivery', () => {
   const event = makeModuleEvent('module.added', { name: 'billing', endpoint: 'http://billing' });
 
   it('requeues with a delay, without limit, while the database is down', async () => {
-    const { c } = consumer({ applyEventOnce: async () => Promise.reject(new Error('ECONNREFUSED')), ping: async () => false }, 2);
+    const { c } = consumer(
+      {
+        applyEventOnce: async () => Promise.reject(new Error('ECONNREFUSED')),
+        ping: async () => false,
+      },
+      2,
+    );
     for (let i = 0; i < 5; i++) {
-      expect(await c.handle(delivery(event))).toEqual({ action: 'retry', reason: 'database unreachable: ECONNREFUSED', delayMs: 10 });
+      expect(await c.handle(delivery(event))).toEqual({
+        action: 'retry',
+        reason: 'database unreachable: ECONNREFUSED',
+        delayMs: 10,
+      });
     }
   });
 
   it('dead-letters a message that keeps failing with the database up, and one the registry refuses', async () => {
-    const { c } = consumer({ applyEventOnce: async () => Promise.reject(new Error('boom')), ping: async () => true }, 3);
+    const { c } = consumer(
+      { applyEventOnce: async () => Promise.reject(new Error('boom')), ping: async () => true },
+      3,
+    );
     expect((await c.handle(delivery(event))).action).toBe('retry');
     expect((await c.handle(delivery(event))).action).toBe('retry');
-    expect(await c.handle(delivery(event))).toEqual({ action: 'dead-letter', reason: 'failed 3 times: boom' });
-    const refused = consumer({ applyEventOnce: async () => Promise.reject(new BifrostError('CONFLICT', 'nope')), ping: async () => true });
-    expect(await refused.c.handle(delivery(event))).toEqual({ action: 'dead-letter', reason: 'CONFLICT: nope' });
+    expect(await c.handle(delivery(event))).toEqual({
+      action: 'dead-letter',
+      reason: 'failed 3 times: boom',
+    });
+    const refused = consumer({
+      applyEventOnce: async () => Promise.reject(new BifrostError('CONFLICT', 'nope')),
+      ping: async () => true,
+    });
+    expect(await refused.c.handle(delivery(event))).toEqual({
+      action: 'dead-letter',
+      reason: 'CONFLICT: nope',
+    });
   });
 
   it('acks after the commit, then discovers outside the transaction and announces the change', async () => {
@@ -50,7 +76,10 @@ describe('module event consumer: what happens to a delivery', () => {
       async applyEventOnce(_id, _meta, fn) {
         inTransaction = true;
         await fn({
-          upsertModule: async () => ({ module: { lastEventAt: new Date(event.timestamp) }, changed: true }),
+          upsertModule: async () => ({
+            module: { lastEventAt: new Date(event.timestamp) },
+            changed: true,
+          }),
         } as unknown as ModuleRegistry);
         inTransaction = false;
         order.push('commit');

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { makeModuleEvent, parseModuleEvent, parseSchemaChanged, topologyNames } from '../../src/events/module-events.js';
+import {
+  makeModuleEvent,
+  parseModuleEvent,
+  parseSchemaChanged,
+  topologyNames,
+} from '../../src/events/module-events.js';
 
 const good = {
   type: 'module.added',
@@ -7,13 +12,19 @@ const good = {
   timestamp: '2025-01-02T03:04:05.000Z',
   module: { name: 'billing', endpoint: 'http://billing:8080/', docsPath: '/swagger.json' },
 };
-const parse = (v: unknown, key?: string) => parseModuleEvent(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), key);
+const parse = (v: unknown, key?: string) =>
+  parseModuleEvent(Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)), key);
 
 describe('module event validation', () => {
   it('accepts a valid event and normalises the endpoint', () => {
     const r = parse(good, 'module.added');
     expect(r.ok).toBe(true);
-    if (r.ok) expect(r.event.module).toEqual({ name: 'billing', endpoint: 'http://billing:8080', docsPath: '/swagger.json' });
+    if (r.ok)
+      expect(r.event.module).toEqual({
+        name: 'billing',
+        endpoint: 'http://billing:8080',
+        docsPath: '/swagger.json',
+      });
   });
 
   it('accepts module.removed without an endpoint, but requires one to add or update', () => {
@@ -24,11 +35,27 @@ describe('module event validation', () => {
 
   it.each([
     ['invalid JSON', '{"type": "module.added"', /invalid JSON/],
-    ['a bad module name', { ...good, module: { ...good.module, name: 'Bad Name' } }, /module\.name: name must match/],
-    ['a reserved module name', { ...good, module: { ...good.module, name: 'admin' } }, /reserved by the gateway/],
+    [
+      'a bad module name',
+      { ...good, module: { ...good.module, name: 'Bad Name' } },
+      /module\.name: name must match/,
+    ],
+    [
+      'a reserved module name',
+      { ...good, module: { ...good.module, name: 'admin' } },
+      /reserved by the gateway/,
+    ],
     ['an unknown type', { ...good, type: 'module.renamed' }, /type/],
-    ['a non-HTTP endpoint', { ...good, module: { ...good.module, endpoint: 'ftp://x' } }, /module\.endpoint/],
-    ['a relative docs path', { ...good, module: { ...good.module, docsPath: 'docs' } }, /module\.docsPath/],
+    [
+      'a non-HTTP endpoint',
+      { ...good, module: { ...good.module, endpoint: 'ftp://x' } },
+      /module\.endpoint/,
+    ],
+    [
+      'a relative docs path',
+      { ...good, module: { ...good.module, docsPath: 'docs' } },
+      /module\.docsPath/,
+    ],
     ['a timestamp that is not ISO 8601', { ...good, timestamp: 'yesterday' }, /timestamp/],
     ['a missing messageId', { ...good, messageId: undefined }, /messageId/],
     ['a JSON array', [good], /invalid module event/],
@@ -39,7 +66,10 @@ describe('module event validation', () => {
   });
 
   it('rejects a routing key that disagrees with the type', () => {
-    expect(parse(good, 'module.removed')).toMatchObject({ ok: false, reason: expect.stringContaining("routing key 'module.removed'") });
+    expect(parse(good, 'module.removed')).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("routing key 'module.removed'"),
+    });
   });
 
   it('builds events that validate, with a fresh id each time', () => {
@@ -50,7 +80,12 @@ describe('module event validation', () => {
   });
 
   it('parses schema notices and ignores garbage', () => {
-    const n = { type: 'schema.changed', replicaId: 'r1', reason: 'module added', timestamp: new Date().toISOString() };
+    const n = {
+      type: 'schema.changed',
+      replicaId: 'r1',
+      reason: 'module added',
+      timestamp: new Date().toISOString(),
+    };
     expect(parseSchemaChanged(JSON.stringify(n))).toEqual(n);
     expect(parseSchemaChanged('nope')).toBeNull();
     expect(parseSchemaChanged(JSON.stringify({ type: 'other' }))).toBeNull();

@@ -1,6 +1,10 @@
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { describeBreakingChanges, findBreakingChanges, type JoinUsage } from '../../src/runtime/spec-compat.js';
+import {
+  describeBreakingChanges,
+  findBreakingChanges,
+  type JoinUsage,
+} from '../../src/runtime/spec-compat.js';
 
 const customersV1 = buildSchema(`
   type Query {
@@ -50,10 +54,26 @@ describe('spec-change safety (findBreakingChanges)', () => {
     `);
     const changes = findBreakingChanges(customersV1, v2, [join]);
     expect(changes).toEqual([
-      { join: 'orderCustomer', kind: 'operation', path: 'customers_getCustomer', change: 'removed', before: 'Customers_Customer', after: null },
-      { join: 'orderCustomer', kind: 'argument', path: 'customers_listCustomers(ids)', change: 'removed', before: '[Int]', after: null },
+      {
+        join: 'orderCustomer',
+        kind: 'operation',
+        path: 'customers_getCustomer',
+        change: 'removed',
+        before: 'Customers_Customer',
+        after: null,
+      },
+      {
+        join: 'orderCustomer',
+        kind: 'argument',
+        path: 'customers_listCustomers(ids)',
+        change: 'removed',
+        before: '[Int]',
+        after: null,
+      },
     ]);
-    expect(describeBreakingChanges(changes)).toContain("operation customers_getCustomer removed (used by join 'orderCustomer')");
+    expect(describeBreakingChanges(changes)).toContain(
+      "operation customers_getCustomer removed (used by join 'orderCustomer')",
+    );
   });
 
   it('reports a re-typed argument and a re-typed target key field', () => {
@@ -76,7 +96,9 @@ describe('spec-change safety (findBreakingChanges)', () => {
       type Query { orders_listOrders(customer: Int): [Orders_Order] }
       type Orders_Order { id: Int! total: Float }
     `);
-    expect(findBreakingChanges(ordersV1, noKey, [join]).map((c) => `${c.kind} ${c.path} ${c.change}`)).toEqual([
+    expect(
+      findBreakingChanges(ordersV1, noKey, [join]).map((c) => `${c.kind} ${c.path} ${c.change}`),
+    ).toEqual([
       'field Orders_Order.customerId removed',
       'argument orders_listOrders(customerId) removed',
     ]);
@@ -84,14 +106,22 @@ describe('spec-change safety (findBreakingChanges)', () => {
       type Query { orders_listOrders(customerId: Int): [Orders_Purchase] }
       type Orders_Purchase { id: Int! customerId: Int }
     `);
-    expect(findBreakingChanges(ordersV1, renamedType, [join]).map((c) => `${c.kind} ${c.path} ${c.change}`)).toEqual([
-      'type Orders_Order removed',
-      'operation orders_listOrders type changed',
-    ]);
+    expect(
+      findBreakingChanges(ordersV1, renamedType, [join]).map(
+        (c) => `${c.kind} ${c.path} ${c.change}`,
+      ),
+    ).toEqual(['type Orders_Order removed', 'operation orders_listOrders type changed']);
   });
 
   it('ignores joins that do not touch this module, and an unchanged schema', () => {
-    const other: JoinUsage = { ...join, name: 'x', sourceType: 'Products_Product', targetOperation: 'products_get', batchOperation: null, reverseOperation: null };
+    const other: JoinUsage = {
+      ...join,
+      name: 'x',
+      sourceType: 'Products_Product',
+      targetOperation: 'products_get',
+      batchOperation: null,
+      reverseOperation: null,
+    };
     const empty = buildSchema('type Query { customers_ping: String }');
     expect(findBreakingChanges(customersV1, empty, [other])).toEqual([]);
     expect(findBreakingChanges(customersV1, customersV1, [join])).toEqual([]);
