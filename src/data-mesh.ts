@@ -14,12 +14,14 @@ import { createRestJoin } from './server/rest-join.js';
 export function dataMeshPlugins(
   config: Pick<Config, 'JOIN_MAX_BATCH' | 'JOIN_CONCURRENCY'>,
   logger: Logger,
+  onBatch?: (join: string, keys: number, calls: number) => void,
 ): GatewayPlugins {
   return {
     extender: createJoinExtender({
       maxBatch: config.JOIN_MAX_BATCH,
       concurrency: config.JOIN_CONCURRENCY,
       logger,
+      ...(onBatch ? { onBatch } : {}),
     }),
     adminRoutes: (runtime, registry) => joinAdminRoutes(runtime, registry),
     restJoin: (runtime, _registry, upstream) => createRestJoin(runtime, upstream),

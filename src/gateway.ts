@@ -99,7 +99,14 @@ function authOptionsFrom(config: Config, logger: Logger) {
 /** Builds every adapter, wires them and starts serving (the composition root's body). */
 export async function startGateway(config: Config, logger: Logger, plugins: GatewayPlugins = {}): Promise<RunningGateway> {
   // The data mesh is on by default; a caller's plugins replace its pieces one by one.
-  plugins = { ...dataMeshPlugins(config, logger), ...plugins };
+  const metrics = config.METRICS_ENABLED ? new GatewayMetrics(() => moduleStatuses()) : undefined;
+  const onJoinBatch = metrics
+    ? (join: string, keys: number, calls: number) => {
+        metrics.joinBatchSize.observe({ join }, keys);
+        if (keys > calls) metrics.joinCallsSaved.inc({ join }, keys - calls);
+      }
+    : undefined;
+  plugins = { ...dataMeshPlugins(config, logger, onJoinBatch), ...plugins };
   const { options: authOptions, dev } = authOptionsFrom(config, logger);
   const auth = createAuthenticator(authOptions);
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
@@ -116,7 +123,6 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     retryDelayMs: config.AMQP_RETRY_DELAY_MS,
     requireBrokerForReadiness: config.READY_REQUIRES_BROKER,
   });
-  const metrics = config.METRICS_ENABLED ? new GatewayMetrics(() => moduleStatuses()) : undefined;
   // Module calls are logged as children of the request that made them.
   upstream.observe((c) =>
     logger.debug(

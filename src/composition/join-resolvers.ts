@@ -20,6 +20,8 @@ export interface JoinLimits {
   maxBatch: number;
   /** Most single calls in flight at once for one loader batch (default 10). */
   concurrency: number;
+  /** Observes each loader batch: distinct keys and upstream calls made (metrics). */
+  onBatch?: (join: string, keys: number, calls: number) => void;
 }
 
 /** What join resolvers read from the request context (GatewayContext has all of it). */
@@ -295,6 +297,7 @@ export class JoinPlan {
       const fn = batch
         ? async (keys: readonly unknown[]) => {
             let list: unknown;
+            this.limits.onBatch?.(this.def.name, keys.length, 1);
             try {
               list = await callOperation(batch, keys, context);
             } catch (err) {
@@ -317,11 +320,13 @@ export class JoinPlan {
             }
             return keys.map((k) => index.get(String(k)) ?? (grouped ? EMPTY : null));
           }
-        : (keys: readonly unknown[]) =>
-            mapLimit(keys, this.limits.concurrency, async (k) => {
+        : (keys: readonly unknown[]) => {
+            this.limits.onBatch?.(this.def.name, keys.length, keys.length);
+            return mapLimit(keys, this.limits.concurrency, async (k) => {
               const v = await callOperation(target, k, context);
               return grouped ? (v ?? EMPTY) : v;
             });
+          };
       return new DataLoader<unknown, unknown>(fn, {
         cacheKeyFn: stringKey,
         maxBatchSize: batch ? this.limits.maxBatch : Infinity,

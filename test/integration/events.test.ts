@@ -310,3 +310,24 @@ describe('module events over RabbitMQ (two replicas, real PostgreSQL)', () => {
     expect(down.stderr).toContain('could not publish');
   });
 });
+
+describe('a replica whose broker is unreachable', () => {
+  it('starts, serves, reports the broker state, and fails readiness only when told to', async () => {
+    const env = { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1', AMQP_RECONNECT_MAX_MS: '200' };
+    const gw = await startTestGateway(env);
+    const strict = await startTestGateway({ ...env, READY_REQUIRES_BROKER: 'true' }, {}, gw.db);
+    try {
+      expect(['connecting', 'disconnected']).toContain(gw.events.brokerState());
+      const ready = await fetch(`${gw.url}/health/ready`);
+      expect(ready.status).toBe(200);
+      const body = (await ready.json()) as any;
+      expect(body.checks).toContainEqual({ name: 'broker', ok: true, detail: 'connecting' });
+      expect((await gw.gql('{ _gateway { version } }')).body.errors).toBeUndefined();
+      expect((await gw.admin('GET', '/status')).body.broker).toBe('connecting');
+      expect((await fetch(`${strict.url}/health/ready`)).status).toBe(503);
+    } finally {
+      await strict.close();
+      await gw.close();
+    }
+  });
+});

@@ -5,9 +5,11 @@ import { specModule, startTestGateway, type TestGateway } from '../helpers/gatew
 describe('operations: limits, metrics, SSRF guard', () => {
   let gw: TestGateway;
   let customers: ExampleModule;
+  let orders: ExampleModule;
 
   beforeAll(async () => {
     customers = await startExampleModule('customers');
+    orders = await startExampleModule('orders');
     gw = await startTestGateway({
       NODE_ENV: 'production',
       GRAPHQL_MAX_DEPTH: '4',
@@ -23,6 +25,7 @@ describe('operations: limits, metrics, SSRF guard', () => {
   afterAll(async () => {
     await gw?.close();
     await customers?.close();
+    await orders?.close();
   });
 
   it('refuses documents that are too deep, too aliased or too expensive, each with its own code', async () => {
@@ -73,6 +76,19 @@ describe('operations: limits, metrics, SSRF guard', () => {
     expect(text).toMatch(/bifrost_schema_rebuilds_total\{outcome="swapped"\} \d+/);
     expect(text).toMatch(/bifrost_modules\{status="ok"\} 1/);
     expect(text).toContain('bifrost_upstream_call_duration_seconds_bucket');
+
+    // Join batches: 5 orders over 5 customers, one batch call.
+    expect((await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url })).status).toBe(201);
+    const join = await gw.admin('POST', '/joins', {
+      name: 'order-customer', sourceType: 'Orders_Order', fieldName: 'customer', sourceKeyFields: ['customerId'],
+      targetOperation: 'customers_getCustomer', batchOperation: 'customers_listCustomers',
+    });
+    expect(join.status, JSON.stringify(join.body)).toBe(201);
+    const q = await gw.gql('{ orders_listOrders(limit: 5) { id customer { id } } }');
+    expect(q.body.errors).toBeUndefined();
+    const after = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(after).toMatch(/bifrost_join_batch_keys_sum\{join="order-customer"\} 5/);
+    expect(after).toMatch(/bifrost_join_calls_saved_total\{join="order-customer"\} 4/);
   });
 });
 
