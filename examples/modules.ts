@@ -498,7 +498,7 @@ export async function startExampleModule(
 
     const matching = routes.flatMap((route) => {
       const match = route.pattern.exec(url.pathname);
-      return match ? [{ route, params: match.slice(1).map(decodeURIComponent) }] : [];
+      return match ? [{ route, params: match.slice(1).map(safeDecode) }] : [];
     });
     if (matching.length === 0) {
       send(
@@ -604,4 +604,13 @@ export async function startExampleModules(
     ExampleModule,
   ];
   return { customers, orders, products, documents };
+}
+
+/** Decodes a path segment; a malformed escape (`%`) stays as written and fails validation as text. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

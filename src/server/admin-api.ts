@@ -247,7 +247,11 @@ export function createAdminRouter(routes: AdminRoute[]) {
       if (r.method !== method) continue;
       const params: Record<string, string> = {};
       r.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(m[i + 1]!);
+        try {
+          params[n] = decodeURIComponent(m[i + 1]!);
+        } catch {
+          throw new BifrostError('BAD_REQUEST', `Malformed escape in '${m[i + 1]}'`);
+        }
       });
       return { route: r, params };
     }

@@ -177,7 +177,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://gateway');
+      // Concatenate rather than resolve: a request path starting with `//` must not become a host.
+      const raw = req.url ?? '/';
+      url = new URL(`http://gateway${raw.startsWith('/') ? '' : '/'}${raw}`);
     } catch {
       return sendError(res, new BifrostError('BAD_REQUEST', 'Malformed request URL'), { 'x-request-id': requestId });
     }
@@ -274,7 +276,12 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       if (!m) throw new BifrostError('NOT_FOUND', `No route ${method} ${path}`);
       const snapshot = runtime.snapshot();
       if (!snapshot) throw new BifrostError('SCHEMA_NOT_READY');
-      const moduleName = decodeURIComponent(m[1]!);
+      let moduleName: string;
+      try {
+        moduleName = decodeURIComponent(m[1]!);
+      } catch {
+        throw new BifrostError('MODULE_NOT_FOUND', `No logic module named '${m[1]}'`);
+      }
       const rest = m[2] ?? '/';
       if (options.restJoin && url.searchParams.has('join') && (method === 'GET')) {
         const context: GatewayContext = {

@@ -28,7 +28,9 @@ const profile = JSON.parse(await readFile(file, 'utf8')) as {
 };
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-const idleIds = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+const idleIds = new Set(
+  profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id),
+);
 const busyPerSec: number[] = [];
 let clock = 0;
 profile.samples.forEach((id, i) => {
@@ -53,7 +55,10 @@ const where = (url: string) => {
 };
 const fnKey = (n: Node) => {
   const f = n.callFrame;
-  const file = f.url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^\/work\/[^/]+\//, '');
+  const file = f.url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*node_modules\//, '')
+    .replace(/^\/work\/[^/]+\//, '');
   return `${f.functionName || '(anonymous)'}  ${file}:${f.lineNumber + 1}`;
 };
 const fns = new Map<string, number>();
@@ -69,7 +74,11 @@ for (const [id, t] of self) {
 }
 const pct = (t: number) => `${((100 * t) / total).toFixed(1).padStart(5)}%`;
 const ms = (t: number) => `${(t / 1000).toFixed(0).padStart(7)} ms`;
-process.stdout.write(`total sampled: ${(total / 1e6).toFixed(2)} s\n\nself time by package / folder:\n`);
-for (const [k, t] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stdout.write(`${pct(t)} ${ms(t)}  ${k}\n`);
+process.stdout.write(
+  `total sampled: ${(total / 1e6).toFixed(2)} s\n\nself time by package / folder:\n`,
+);
+for (const [k, t] of [...pkgs].sort((a, b) => b[1] - a[1]).slice(0, 25))
+  process.stdout.write(`${pct(t)} ${ms(t)}  ${k}\n`);
 process.stdout.write(`\ntop ${top} functions by self time:\n`);
-for (const [k, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`${pct(t)} ${ms(t)}  ${k}\n`);
+for (const [k, t] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top))
+  process.stdout.write(`${pct(t)} ${ms(t)}  ${k}\n`);

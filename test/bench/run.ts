@@ -11,8 +11,11 @@
  * - BENCH_DURATION       seconds per measurement (default 8); BENCH_WARMUP seconds before each (2)
  * - BENCH_CONNECTIONS    concurrent connections of the load generator (default 20)
  * - BENCH_SCENARIOS      comma list of rest, join, schema, swap (default: all)
- * - BENCH_SWAP_DURATION  seconds of the hot-swap runs (default 30); BENCH_SWAP_RATE requests/s (100)
+ * - BENCH_SWAP_DURATION  seconds of the hot-swap runs (default 30); BENCH_SWAP_RATE requests/s (50)
  * - BENCH_SCHEMA_SIZES   module counts of the schema-build scenario (default 1,10,50,100)
+ * - BENCH_GATEWAY_NODE_ARGS  node flags of the BiFrost process (default `--max-semi-space-size=64`,
+ *                        see README: a larger young generation halves GC time under load)
+ * - BENCH_PEER_NODE_ARGS node flags of Hive Gateway (default: the same as BiFrost's, for fairness)
  * - BENCH_PROFILE=1      CPU-profile the BiFrost gateway process (`bench-results/profiles/`), then
  *                        summarize with `tsx test/bench/profile-top.ts <file>`
  * - BENCH_OUTPUT         output file prefix (default bench-results/latest)
@@ -22,7 +25,13 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { EXAMPLE_JOINS } from '../../examples/joins.js';
-import { benchUserToken, createStore, startBifrost, type BenchStore, type BifrostProcess } from './lib/bifrost.js';
+import {
+  benchUserToken,
+  createStore,
+  startBifrost,
+  type BenchStore,
+  type BifrostProcess,
+} from './lib/bifrost.js';
 import { startHive } from './lib/hive.js';
 import { processCpuMs } from './lib/cpu.js';
 import { ask, forkTs, ROOT, sleep, stopAll, waitForMessage } from './lib/procs.js';
@@ -36,11 +45,21 @@ const settings = {
   warmupSec: num('BENCH_WARMUP', 2),
   connections: num('BENCH_CONNECTIONS', 20),
   swapDurationSec: num('BENCH_SWAP_DURATION', 30),
-  swapRate: num('BENCH_SWAP_RATE', 100),
+  swapRate: num('BENCH_SWAP_RATE', 50),
   swaps: num('BENCH_SWAPS', 10),
   schemaSizes: (env['BENCH_SCHEMA_SIZES'] ?? '1,10,50,100').split(',').map(Number),
   scenarios: (env['BENCH_SCENARIOS'] ?? 'rest,join,schema,swap').split(',').map((s) => s.trim()),
   profile: env['BENCH_PROFILE'] === '1',
+  gatewayNodeArgs: (env['BENCH_GATEWAY_NODE_ARGS'] ?? '--max-semi-space-size=64')
+    .split(' ')
+    .filter(Boolean),
+  peerNodeArgs: (
+    env['BENCH_PEER_NODE_ARGS'] ??
+    env['BENCH_GATEWAY_NODE_ARGS'] ??
+    '--max-semi-space-size=64'
+  )
+    .split(' ')
+    .filter(Boolean),
   output: env['BENCH_OUTPUT'] ?? 'bench-results/latest',
 };
 const want = (s: string) => settings.scenarios.includes(s);
@@ -76,7 +95,9 @@ async function measure(
   const r = await ask<LoadSummary>(load, { type, job: { ...job, durationSec } });
   const cpuAfter = serverPid ? await processCpuMs(serverPid) : null;
   const cpuMsPerRequest =
-    cpuBefore !== null && cpuAfter !== null && r.requests > 0 ? (cpuAfter - cpuBefore) / r.requests : null;
+    cpuBefore !== null && cpuAfter !== null && r.requests > 0
+      ? (cpuAfter - cpuBefore) / r.requests
+      : null;
   log(
     `${label}: ${round(r.rps)} req/s, p50 ${round(r.latencyMs.p50, 2)} ms, p99 ${round(r.latencyMs.p99, 2)} ms, failures ${r.failures}` +
       (cpuMsPerRequest !== null ? `, server CPU ${round(cpuMsPerRequest, 3)} ms/req` : ''),
@@ -84,10 +105,16 @@ async function measure(
   return { ...r, cpuMsPerRequest, label };
 }
 
-async function probe(label: string, job: Record<string, unknown>, seconds = 3): Promise<LoadSummary> {
+async function probe(
+  label: string,
+  job: Record<string, unknown>,
+  seconds = 3,
+): Promise<LoadSummary> {
   await ask(load, { type: 'probe', job: { ...job, durationSec: 1 } });
   const r = await ask<LoadSummary>(load, { type: 'probe', job: { ...job, durationSec: seconds } });
-  log(`${label} (1 connection): p50 ${round(r.latencyMs.p50, 3)} ms, p99 ${round(r.latencyMs.p99, 3)} ms`);
+  log(
+    `${label} (1 connection): p50 ${round(r.latencyMs.p50, 3)} ms, p99 ${round(r.latencyMs.p99, 3)} ms`,
+  );
   return r;
 }
 
@@ -95,7 +122,10 @@ function gqlJob(url: string, query: string, token?: string) {
   return {
     url: `${url}/graphql`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query }),
     connections: settings.connections,
     checkGraphQLErrors: true,
@@ -110,18 +140,34 @@ async function callsPerQuery(
   token: string | undefined,
   rootField: string,
   n = 5,
-): Promise<{ perRequest: number; byModule: Record<string, number>; paths: Record<string, number> }> {
+): Promise<{
+  perRequest: number;
+  byModule: Record<string, number>;
+  paths: Record<string, number>;
+}> {
   await ask(modulesProc, { type: 'calls' });
   for (let i = 0; i < n; i++) {
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query }),
     });
     const body = (await res.json()) as { data?: Record<string, any>; errors?: unknown };
-    const orders = body.data?.[rootField] as Array<{ customer: { id: number } | null; product: { id: number } | null; customerId: number; productId: number }> | undefined;
+    const orders = body.data?.[rootField] as
+      | Array<{
+          customer: { id: number } | null;
+          product: { id: number } | null;
+          customerId: number;
+          productId: number;
+        }>
+      | undefined;
     if (res.status !== 200 || body.errors || !orders || orders.length !== 100)
-      throw new Error(`bad answer from ${url}: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+      throw new Error(
+        `bad answer from ${url}: ${res.status} ${JSON.stringify(body).slice(0, 500)}`,
+      );
     for (const o of orders) {
       if (o.customer?.id !== o.customerId || o.product?.id !== o.productId)
         throw new Error(`wrong join in answer from ${url}: ${JSON.stringify(o)}`);
@@ -142,21 +188,40 @@ async function callsPerQuery(
 
 // ---------------------------------------------------------------------------------------------
 
-async function scenarioRest(gw: BifrostProcess, modules: ModulesInfo, rows: Row[], out: BenchResults) {
+async function scenarioRest(
+  gw: BifrostProcess,
+  modules: ModulesInfo,
+  rows: Row[],
+  out: BenchResults,
+) {
   log('scenario 1: REST pass-through vs calling the module directly');
   const token = benchUserToken();
   const headers = { authorization: `Bearer ${token}` };
   const directUrl = `${modules['customers']!.url}/api/customers/1`;
   const gatewayUrl = `${gw.url}/customers/customers/1`;
   const check = await fetch(gatewayUrl, { headers });
-  if (check.status !== 200) throw new Error(`pass-through answered ${check.status}: ${await check.text()}`);
+  if (check.status !== 200)
+    throw new Error(`pass-through answered ${check.status}: ${await check.text()}`);
   await check.arrayBuffer();
-  const direct = await measure('direct GET /api/customers/1', { url: directUrl, headers, connections: settings.connections }, null);
-  const viaGateway = await measure('gateway GET /customers/customers/1', { url: gatewayUrl, headers, connections: settings.connections }, gw.pid);
+  const direct = await measure(
+    'direct GET /api/customers/1',
+    { url: directUrl, headers, connections: settings.connections },
+    null,
+  );
+  const viaGateway = await measure(
+    'gateway GET /customers/customers/1',
+    { url: gatewayUrl, headers, connections: settings.connections },
+    gw.pid,
+  );
   const directProbe = await probe('direct', { url: directUrl, headers });
   const gatewayProbe = await probe('gateway', { url: gatewayUrl, headers });
   const ratio = viaGateway.rps / direct.rps;
-  out.scenarios['rest'] = { direct, gateway: viaGateway, directUnloaded: directProbe, gatewayUnloaded: gatewayProbe };
+  out.scenarios['rest'] = {
+    direct,
+    gateway: viaGateway,
+    directUnloaded: directProbe,
+    gatewayUnloaded: gatewayProbe,
+  };
   rows.push(
     {
       scenario: '1. REST pass-through',
@@ -210,9 +275,19 @@ async function scenarioJoin(
 ) {
   log('scenario 2: 100 orders joined to their customer and product');
   const token = benchUserToken();
-  const ours = await callsPerQuery(modulesProc, gw.url, JOIN_QUERY_BIFROST, token, 'orders_listOrders');
+  const ours = await callsPerQuery(
+    modulesProc,
+    gw.url,
+    JOIN_QUERY_BIFROST,
+    token,
+    'orders_listOrders',
+  );
   log(`BiFrost upstream calls per query: ${ours.perRequest} ${JSON.stringify(ours.paths)}`);
-  const bifrost = await measure('BiFrost joined query', gqlJob(gw.url, JOIN_QUERY_BIFROST, token), gw.pid);
+  const bifrost = await measure(
+    'BiFrost joined query',
+    gqlJob(gw.url, JOIN_QUERY_BIFROST, token),
+    gw.pid,
+  );
 
   // (a) a naive client doing the REST calls itself, straight to the modules.
   await ask(modulesProc, { type: 'calls' });
@@ -232,13 +307,25 @@ async function scenarioJoin(
 
   // (b) Hive Gateway over the same modules, same joins (Mesh Compose + @resolveTo keysArg).
   log('composing and starting Hive Gateway');
-  const hive = await startHive(modules);
+  const hive = await startHive(modules, settings.peerNodeArgs);
   let hiveRun: Awaited<ReturnType<typeof measure>>;
   let hiveCalls: Awaited<ReturnType<typeof callsPerQuery>>;
   try {
-    hiveCalls = await callsPerQuery(modulesProc, hive.url, JOIN_QUERY_HIVE, undefined, 'listOrders');
-    log(`Hive Gateway upstream calls per query: ${hiveCalls.perRequest} ${JSON.stringify(hiveCalls.paths)}`);
-    hiveRun = await measure('Hive Gateway joined query', gqlJob(hive.url, JOIN_QUERY_HIVE), hive.pid);
+    hiveCalls = await callsPerQuery(
+      modulesProc,
+      hive.url,
+      JOIN_QUERY_HIVE,
+      undefined,
+      'listOrders',
+    );
+    log(
+      `Hive Gateway upstream calls per query: ${hiveCalls.perRequest} ${JSON.stringify(hiveCalls.paths)}`,
+    );
+    hiveRun = await measure(
+      'Hive Gateway joined query',
+      gqlJob(hive.url, JOIN_QUERY_HIVE),
+      hive.pid,
+    );
   } finally {
     await hive.close();
   }
@@ -247,7 +334,12 @@ async function scenarioJoin(
     hiveQuery: JOIN_QUERY_HIVE,
     bifrost: { ...bifrost, upstreamCallsPerRequest: ours.perRequest, upstreamCalls: ours.paths },
     naive: { ...naive, upstreamCallsPerRequest: naive.callsPerSequence },
-    hive: { ...hiveRun, upstreamCallsPerRequest: hiveCalls.perRequest, upstreamCalls: hiveCalls.paths, composeMs: hive.composeMs },
+    hive: {
+      ...hiveRun,
+      upstreamCallsPerRequest: hiveCalls.perRequest,
+      upstreamCalls: hiveCalls.paths,
+      composeMs: hive.composeMs,
+    },
   };
   const S = '2. Joined GraphQL query';
   const vsNaive = bifrost.rps / naive.rps;
@@ -309,33 +401,61 @@ async function scenarioJoin(
   );
 }
 
-async function scenarioSwap(gw: BifrostProcess, modules: ModulesInfo, rows: Row[], out: BenchResults) {
-  log(`scenario 4: ${settings.swaps} schema swaps during ${settings.swapDurationSec} s at ${settings.swapRate} req/s`);
+async function scenarioSwap(
+  gw: BifrostProcess,
+  modules: ModulesInfo,
+  rows: Row[],
+  out: BenchResults,
+) {
+  log(
+    `scenario 4: ${settings.swaps} schema swaps during ${settings.swapDurationSec} s at ${settings.swapRate} req/s`,
+  );
   const token = benchUserToken();
   const job = { ...gqlJob(gw.url, JOIN_QUERY_BIFROST, token), overallRate: settings.swapRate };
-  const quiet = await measure('constant load, no swaps', job, gw.pid, { durationSec: settings.swapDurationSec });
+  const quiet = await measure('constant load, no swaps', job, gw.pid, {
+    durationSec: settings.swapDurationSec,
+  });
 
   const swapEvery = (settings.swapDurationSec * 1000) / settings.swaps;
   const swaps: Array<{ action: string; status: number; ms: number; version: string | null }> = [];
-  const running = measure('constant load, with swaps', job, gw.pid, { durationSec: settings.swapDurationSec, warmup: false });
+  const running = measure('constant load, with swaps', job, gw.pid, {
+    durationSec: settings.swapDurationSec,
+    warmup: false,
+  });
   const swapper = (async () => {
     await sleep(swapEvery / 2);
     for (let i = 0; i < settings.swaps; i++) {
       const started = performance.now();
       const add = i % 2 === 0;
       const r = add
-        ? await gw.admin('POST', '/modules', { name: 'swapped', endpoint: modules['products']!.url })
+        ? await gw.admin('POST', '/modules', {
+            name: 'swapped',
+            endpoint: modules['products']!.url,
+          })
         : await gw.admin('DELETE', '/modules/swapped');
       const ms = performance.now() - started;
       const status = await gw.admin('GET', '/status');
-      swaps.push({ action: add ? 'add module' : 'remove module', status: r.status, ms, version: status.body?.schema?.version ?? status.body?.schemaVersion ?? null });
+      swaps.push({
+        action: add ? 'add module' : 'remove module',
+        status: r.status,
+        ms,
+        version: status.body?.schema?.version ?? status.body?.schemaVersion ?? null,
+      });
       await sleep(Math.max(0, swapEvery - ms));
     }
   })();
   const [withSwaps] = await Promise.all([running, swapper]);
   const okSwaps = swaps.filter((s) => s.status === 201 || s.status === 204).length;
-  log(`swaps: ${okSwaps}/${swaps.length} ok, admin call ${round(Math.min(...swaps.map((s) => s.ms)), 0)}-${round(Math.max(...swaps.map((s) => s.ms)), 0)} ms`);
-  out.scenarios['swap'] = { rate: settings.swapRate, durationSec: settings.swapDurationSec, withoutSwaps: quiet, withSwaps, swaps };
+  log(
+    `swaps: ${okSwaps}/${swaps.length} ok, admin call ${round(Math.min(...swaps.map((s) => s.ms)), 0)}-${round(Math.max(...swaps.map((s) => s.ms)), 0)} ms`,
+  );
+  out.scenarios['swap'] = {
+    rate: settings.swapRate,
+    durationSec: settings.swapDurationSec,
+    withoutSwaps: quiet,
+    withSwaps,
+    swaps,
+  };
   const S = '4. Hot swap under load';
   rows.push(
     {
@@ -377,20 +497,33 @@ function median(xs: number[]): number {
 }
 
 async function scenarioSchema(rows: Row[], out: BenchResults) {
-  log(`scenario 3: schema build cost for ${settings.schemaSizes.join(', ')} modules of 20 operations`);
+  log(
+    `scenario 3: schema build cost for ${settings.schemaSizes.join(', ')} modules of 20 operations`,
+  );
   const specServer = forkTs('../procs/spec-server.ts');
-  const { url } = await waitForMessage(specServer, (m) => (m?.type === 'ready' ? (m as { url: string }) : undefined));
+  const { url } = await waitForMessage(specServer, (m) =>
+    m?.type === 'ready' ? (m as { url: string }) : undefined,
+  );
   const results: any[] = [];
   try {
     for (const n of settings.schemaSizes) {
       const store = await createStore();
       try {
         const execArgv = ['--expose-gc'];
-        if (settings.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench-results/profiles')}`);
-        const child = forkTs('../procs/schema-build.ts', [String(n)], { env: { SPEC_URL: url, ...store.env }, execArgv });
-        const r = await waitForMessage(child, (m) => (m?.type === 'result' ? m.result : undefined), 600_000);
+        if (settings.profile)
+          execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench-results/profiles')}`);
+        const child = forkTs('../procs/schema-build.ts', [String(n)], {
+          env: { SPEC_URL: url, ...store.env },
+          execArgv,
+        });
+        const r = await waitForMessage(
+          child,
+          (m) => (m?.type === 'result' ? m.result : undefined),
+          600_000,
+        );
         await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
-        if (r.inSchema !== n || !r.addedInSchema) throw new Error(`schema build of ${n} modules incomplete: ${JSON.stringify(r)}`);
+        if (r.inSchema !== n || !r.addedInSchema)
+          throw new Error(`schema build of ${n} modules incomplete: ${JSON.stringify(r)}`);
         log(
           `${n} modules: full ${round(r.fullMs, 0)} ms (final compose ${round(r.fullRebuildMs, 0)} ms), no-change rebuild ${round(r.rebuildMs, 0)} ms, add one ${round(r.addMs, 0)} ms, RSS ${round(r.rssAfterMb, 0)} MB`,
         );
@@ -451,7 +584,8 @@ async function scenarioSchema(rows: Row[], out: BenchResults) {
     });
   }
   if (results.length >= 2) {
-    const perModule = (largest.rssAfterMb - one.rssAfterMb) / Math.max(1, largest.modules - one.modules);
+    const perModule =
+      (largest.rssAfterMb - one.rssAfterMb) / Math.max(1, largest.modules - one.modules);
     rows.push({
       scenario: S,
       measure: 'RSS per added module (MB)',
@@ -472,7 +606,13 @@ async function main() {
   const rows: Row[] = [];
   const out: BenchResults = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGb: round(totalmem() / 2 ** 30, 0), node: process.version, platform: process.platform },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memoryGb: round(totalmem() / 2 ** 30, 0),
+      node: process.version,
+      platform: process.platform,
+    },
     settings: { ...settings },
     rows,
     scenarios: {},
@@ -486,20 +626,28 @@ async function main() {
   try {
     if (want('rest') || want('join') || want('swap')) {
       const modulesProc = forkTs('../procs/modules.ts');
-      const { modules } = await waitForMessage(modulesProc, (m) => (m?.type === 'ready' ? (m as { modules: ModulesInfo }) : undefined));
+      const { modules } = await waitForMessage(modulesProc, (m) =>
+        m?.type === 'ready' ? (m as { modules: ModulesInfo }) : undefined,
+      );
       store = await createStore();
       out.settings['store'] = store.kind;
       const profileDir = join(ROOT, 'bench-results/profiles');
       if (settings.profile) await mkdir(profileDir, { recursive: true });
-      gw = await startBifrost({ store, ...(settings.profile ? { cpuProfDir: profileDir } : {}) });
+      gw = await startBifrost({
+        store,
+        nodeArgs: settings.gatewayNodeArgs,
+        ...(settings.profile ? { cpuProfDir: profileDir } : {}),
+      });
       log(`BiFrost gateway on ${gw.url} (pid ${gw.pid}, registry: ${store.kind})`);
       for (const [name, m] of Object.entries(modules)) {
         const r = await gw.admin('POST', '/modules', { name, endpoint: m.url });
-        if (r.status !== 201) throw new Error(`registering ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+        if (r.status !== 201)
+          throw new Error(`registering ${name}: ${r.status} ${JSON.stringify(r.body)}`);
       }
       for (const j of EXAMPLE_JOINS) {
         const r = await gw.admin('POST', '/joins', j);
-        if (r.status !== 201) throw new Error(`creating join ${j.name}: ${r.status} ${JSON.stringify(r.body)}`);
+        if (r.status !== 201)
+          throw new Error(`creating join ${j.name}: ${r.status} ${JSON.stringify(r.body)}`);
       }
       if (want('rest')) await scenarioRest(gw, modules, rows, out);
       if (want('join')) await scenarioJoin(gw, modules, modulesProc, rows, out);

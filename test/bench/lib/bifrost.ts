@@ -12,7 +12,11 @@ import { freePort, spawnProcess, stop, waitForHttp } from './procs.js';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-0123456789';
 export const benchAdminToken = () =>
-  signToken(BENCH_SECRET, { sub: 'bench-admin', scope: 'bifrost:admin', org: 'acme' }, { expiresInSec: 3 * 3600 });
+  signToken(
+    BENCH_SECRET,
+    { sub: 'bench-admin', scope: 'bifrost:admin', org: 'acme' },
+    { expiresInSec: 3 * 3600 },
+  );
 export const benchUserToken = () =>
   signToken(BENCH_SECRET, { sub: 'bench-user', org: 'acme' }, { expiresInSec: 3 * 3600 });
 
@@ -54,13 +58,13 @@ export async function startBifrost(options: {
   /** Folder for a V8 CPU profile of the gateway process (written when it exits). */
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Extra node flags of the gateway process (e.g. `--max-semi-space-size=64`, `--trace-gc`). */
+  nodeArgs?: string[];
   /** Print the gateway's output (stdout and stderr) to this process's stderr. */
   echo?: boolean;
 }): Promise<BifrostProcess> {
   const port = await freePort();
-  // BENCH_GATEWAY_NODE_ARGS: extra node flags for the gateway process (e.g. `--trace-gc`).
-  const extra = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const execArgv = ['--import', 'tsx', ...extra];
+  const execArgv = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
   if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child = spawnProcess(process.execPath, [...execArgv, 'src/main.ts'], {
     env: {

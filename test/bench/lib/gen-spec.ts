@@ -43,14 +43,27 @@ export function generateSpec(index: number, operations = 20): Record<string, unk
         operationId: `list${name}`,
         parameters: [
           { name: 'limit', in: 'query', schema: { type: 'integer', default: 100 } },
-          { name: 'ids', in: 'query', style: 'form', explode: false, schema: { type: 'array', items: { type: 'integer' } } },
+          {
+            name: 'ids',
+            in: 'query',
+            style: 'form',
+            explode: false,
+            schema: { type: 'array', items: { type: 'integer' } },
+          },
         ],
-        responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'array', items: ref } } } } },
+        responses: {
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { type: 'array', items: ref } } },
+          },
+        },
       },
       post: {
         operationId: `create${name}`,
         requestBody: { required: true, content: { 'application/json': { schema: input } } },
-        responses: { '201': { description: 'created', content: { 'application/json': { schema: ref } } } },
+        responses: {
+          '201': { description: 'created', content: { 'application/json': { schema: ref } } },
+        },
       },
     };
     paths[`/${plural}/{id}`] = {
@@ -59,14 +72,19 @@ export function generateSpec(index: number, operations = 20): Record<string, unk
         parameters: [idParam],
         responses: {
           '200': { description: 'ok', content: { 'application/json': { schema: ref } } },
-          '404': { description: 'not found', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+          '404': {
+            description: 'not found',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+          },
         },
       },
       put: {
         operationId: `replace${name}`,
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: input } } },
-        responses: { '200': { description: 'ok', content: { 'application/json': { schema: ref } } } },
+        responses: {
+          '200': { description: 'ok', content: { 'application/json': { schema: ref } } },
+        },
       },
     };
   }

@@ -14,7 +14,10 @@ export interface HiveProcess {
   close(): Promise<void>;
 }
 
-export async function startHive(modules: Record<string, { url: string }>): Promise<HiveProcess> {
+export async function startHive(
+  modules: Record<string, { url: string }>,
+  nodeArgs: string[] = [],
+): Promise<HiveProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'bifrost-bench-hive-'));
   const supergraph = join(dir, 'supergraph.graphql');
   const env = {
@@ -25,7 +28,13 @@ export async function startHive(modules: Record<string, { url: string }>): Promi
   const started = performance.now();
   const compose = spawnProcess(
     process.execPath,
-    [join(ROOT, 'node_modules/@graphql-mesh/compose-cli/esm/bin.js'), '-c', 'test/bench/hive/mesh.config.ts', '-o', supergraph],
+    [
+      join(ROOT, 'node_modules/@graphql-mesh/compose-cli/esm/bin.js'),
+      '-c',
+      'test/bench/hive/mesh.config.ts',
+      '-o',
+      supergraph,
+    ],
     { env },
   );
   const code = await new Promise<number | null>((r) => compose.once('exit', r));
@@ -36,7 +45,18 @@ export async function startHive(modules: Record<string, { url: string }>): Promi
   const port = await freePort();
   const child = spawnProcess(
     process.execPath,
-    [join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'), 'supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', '--fork', '1'],
+    [
+      ...nodeArgs,
+      join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'),
+      'supergraph',
+      supergraph,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--fork',
+      '1',
+    ],
     { env: { NODE_ENV: 'production' } },
   );
   const url = `http://127.0.0.1:${port}`;

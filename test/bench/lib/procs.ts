@@ -129,7 +129,11 @@ export function waitForMessage<T>(
 let nextId = 1;
 
 /** Request/response over IPC: sends `{ id, ...message }`, resolves with the reply carrying the id. */
-export async function ask<T>(child: ChildProcess, message: Record<string, unknown>, timeoutMs = 600_000): Promise<T> {
+export async function ask<T>(
+  child: ChildProcess,
+  message: Record<string, unknown>,
+  timeoutMs = 600_000,
+): Promise<T> {
   const id = nextId++;
   const reply = waitForMessage(child, (m) => (m && m.id === id ? m : undefined), timeoutMs);
   child.send({ ...message, id });
@@ -141,13 +145,19 @@ export async function ask<T>(child: ChildProcess, message: Record<string, unknow
 /** Polls `url` until it answers 200 (or throws after `timeoutMs`). */
 export async function waitForHttp(
   url: string,
-  options: { timeoutMs?: number; headers?: Record<string, string>; child?: ChildProcess & { output?: () => string } } = {},
+  options: {
+    timeoutMs?: number;
+    headers?: Record<string, string>;
+    child?: ChildProcess & { output?: () => string };
+  } = {},
 ): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last = '';
   while (Date.now() < deadline) {
     if (options.child && options.child.exitCode !== null) {
-      throw new Error(`process exited (code ${options.child.exitCode}) while waiting for ${url}\n${options.child.output?.() ?? ''}`);
+      throw new Error(
+        `process exited (code ${options.child.exitCode}) while waiting for ${url}\n${options.child.output?.() ?? ''}`,
+      );
     }
     try {
       const res = await fetch(url, { headers: options.headers ?? {} });

@@ -33,17 +33,22 @@ export function renderMarkdown(r: BenchResults): string {
     `${r.generatedAt.slice(0, 10)}, ${m['cpus']} vCPU (${m['cpuModel']}), Node ${m['node']}; ` +
       `${s['durationSec']} s per measurement after ${s['warmupSec']} s of warm-up, ${s['connections']} connections, ` +
       `load from a separate process (autocannon) on loopback; gateway, modules and peer each in their own process. ` +
-      `Ratios are BiFrost / baseline, measured in the same run.`,
+      `Ratios are BiFrost / baseline, measured in the same run. ` +
+      `Node flags: BiFrost \`${(s['gatewayNodeArgs'] as string[]).join(' ') || 'none'}\`, Hive Gateway \`${(s['peerNodeArgs'] as string[]).join(' ') || 'none'}\`; ` +
+      `registry in ${s['store'] ?? 'PostgreSQL'}. Server CPU per request is read from /proc (user + system time of the server process).`,
     '',
     '| Scenario | Measure | BiFrost | Baseline | Ratio | Target | Met |',
     '|---|---|---:|---:|---:|---|:-:|',
   ];
   for (const row of r.rows) {
-    const baseline = row.baseline === '' ? '' : `${cell(row.baseline)}${row.baselineName ? ` (${cell(row.baselineName)})` : ''}`;
+    const baseline =
+      row.baseline === ''
+        ? ''
+        : `${cell(row.baseline)}${row.baselineName ? ` (${cell(row.baselineName)})` : ''}`;
     lines.push(
       `| ${cell(row.scenario)} | ${cell(row.measure)} | ${cell(row.bifrost)} | ${baseline} | ${row.ratio === null ? '' : `${row.ratio}x`} | ${cell(row.target)} | ${row.met === null ? '' : row.met ? 'yes' : '**no**'} |`,
     );
   }
-  lines.push('', `Run time: ${r.totalSec} s. Raw figures: \`bench-results/latest.json\`.`, '');
+  lines.push('', `Run time: ${r.totalSec} s. Raw figures: \`${String(s['output'])}.json\`.`, '');
   return lines.join('\n');
 }

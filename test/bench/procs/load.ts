@@ -107,7 +107,11 @@ interface NaiveJob {
 }
 
 async function runNaive(job: NaiveJob): Promise<LoadSummary & { callsPerSequence: number }> {
-  const agent = new Agent({ connections: job.connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  const agent = new Agent({
+    connections: job.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+  });
   const samples: number[] = [];
   let failures = 0;
   let calls = 0;
@@ -124,7 +128,10 @@ async function runNaive(job: NaiveJob): Promise<LoadSummary & { callsPerSequence
     while (performance.now() < deadline) {
       const t = performance.now();
       try {
-        const orders = (await get(job.ordersUrl)) as Array<{ customerId: number; productId: number }>;
+        const orders = (await get(job.ordersUrl)) as Array<{
+          customerId: number;
+          productId: number;
+        }>;
         const joined = await Promise.all(
           orders.map(async (o) => ({
             ...o,

@@ -33,7 +33,10 @@ const database = await openDatabase({
 } as Parameters<typeof openDatabase>[0]);
 const registry = new PrismaRegistry(database.prisma);
 const upstream = new UpstreamClient({ timeoutMs: 10_000 });
-const extender = dataMeshPlugins({ JOIN_MAX_BATCH: 100, JOIN_CONCURRENCY: 10 }, silentLogger).extender;
+const extender = dataMeshPlugins(
+  { JOIN_MAX_BATCH: 100, JOIN_CONCURRENCY: 10 },
+  silentLogger,
+).extender;
 const runtime = new GatewayRuntime({
   registry,
   upstream,
@@ -57,7 +60,14 @@ const runtime = new GatewayRuntime({
 }
 const name = (i: number) => `m${String(i).padStart(3, '0')}`;
 for (let i = 0; i < count; i++) {
-  await registry.upsertModule({ name: name(i), endpoint: `${specUrl}/m${i}`, docsPath: '/docs', specSource: null, origin: 'admin', enabled: true });
+  await registry.upsertModule({
+    name: name(i),
+    endpoint: `${specUrl}/m${i}`,
+    docsPath: '/docs',
+    specSource: null,
+    origin: 'admin',
+    enabled: true,
+  });
 }
 const rssBefore = rss();
 
@@ -74,7 +84,13 @@ await runtime.requestRebuild('bench: nothing changed');
 const rebuildMs = performance.now() - t;
 
 t = performance.now();
-const added = await runtime.addModule({ name: name(count), endpoint: `${specUrl}/m${count}`, docsPath: '/docs', origin: 'admin', enabled: true });
+const added = await runtime.addModule({
+  name: name(count),
+  endpoint: `${specUrl}/m${count}`,
+  docsPath: '/docs',
+  origin: 'admin',
+  enabled: true,
+});
 const addMs = performance.now() - t;
 const addRebuildMs = runtime.lastRebuild?.ms ?? null;
 const after = runtime.snapshot()!;

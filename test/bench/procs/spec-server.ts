@@ -24,7 +24,10 @@ const server = createServer((req, res) => {
   res.end(body);
 });
 server.listen(0, '127.0.0.1', () => {
-  process.send!({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  process.send!({
+    type: 'ready',
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  });
 });
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
