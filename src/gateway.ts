@@ -122,6 +122,7 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     reconnectMaxMs: config.AMQP_RECONNECT_MAX_MS,
     retryDelayMs: config.AMQP_RETRY_DELAY_MS,
     requireBrokerForReadiness: config.READY_REQUIRES_BROKER,
+    ...(metrics ? { onEventOutcome: (outcome: string) => metrics.brokerEvents.inc({ outcome }) } : {}),
   });
   // Module calls are logged as children of the request that made them.
   upstream.observe((c) =>

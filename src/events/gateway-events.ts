@@ -29,6 +29,8 @@ export interface GatewayEventsOptions {
   retryDelayMs?: number;
   /** Whether readiness turns false while the broker is away, default false (see `readinessCheck`). */
   requireBrokerForReadiness?: boolean;
+  /** Observes each module event: `consumed`, then `applied`, `dead_lettered` or `requeued` (metrics). */
+  onEventOutcome?: (outcome: 'consumed' | 'applied' | 'dead_lettered' | 'requeued') => void;
 }
 
 export class GatewayEvents {
@@ -80,7 +82,13 @@ export class GatewayEvents {
     });
     this.#consumer = consumer;
     await this.bus.start({
-      onModuleEvent: (delivery) => consumer.handle(delivery),
+      onModuleEvent: async (delivery) => {
+        const observe = this.#opts.onEventOutcome;
+        observe?.('consumed');
+        const outcome = await consumer.handle(delivery);
+        observe?.(outcome.action === 'ack' ? 'applied' : outcome.action === 'dead-letter' ? 'dead_lettered' : 'requeued');
+        return outcome;
+      },
       onSchemaChanged: (notice) => {
         if (notice.replicaId === this.replicaId) return;
         this.#log.info(
