@@ -40,7 +40,9 @@ const schema = z
     SPEC_FETCH_TIMEOUT_MS: int(1, 600_000).default(5_000),
     SPEC_REFRESH_INTERVAL_SEC: int(0, 86_400).default(0),
     REST_ALLOW_UNLISTED: bool.default(false),
-    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+      .default('info'),
     LOG_PRETTY: bool.optional(),
     AMQP_URL: z
       .string()
@@ -49,7 +51,10 @@ const schema = z
     /** Prefix of every exchange and queue name (lets tests and environments share a broker). */
     AMQP_PREFIX: z.string().default(''),
     /** This replica's id (connection name, ignoring its own `schema.changed`); default random. */
-    REPLICA_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, . _ : - only').default(() => `bifrost-${randomBytes(4).toString('hex')}`),
+    REPLICA_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits, . _ : - only')
+      .default(() => `bifrost-${randomBytes(4).toString('hex')}`),
     AMQP_PREFETCH: int(1, 1000).default(10),
     /** Longest delay between broker reconnection attempts. */
     AMQP_RECONNECT_MAX_MS: int(100, 600_000).default(30_000),
@@ -103,7 +108,9 @@ export class ConfigError extends Error {
 /** Parses and freezes the configuration; throws ConfigError listing every problem. */
 export function parseConfig(env: Record<string, string | undefined>): Readonly<Config> {
   // Empty strings mean "unset" (docker-compose and k8s often pass empty values).
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(

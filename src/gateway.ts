@@ -15,8 +15,16 @@ import { GatewayMetrics } from './server/metrics.js';
 import { requestScope } from './server/request-scope.js';
 import { createRateLimiter } from './server/rate-limiter.js';
 import { moduleAdminRoutes, type AdminRoute } from './server/admin-api.js';
-import { createAuthenticator, createDevelopmentCredentials, type AuthOptions } from './server/auth.js';
-import { createGatewayServer, type GatewayServer, type RestJoinHook } from './server/http-server.js';
+import {
+  createAuthenticator,
+  createDevelopmentCredentials,
+  type AuthOptions,
+} from './server/auth.js';
+import {
+  createGatewayServer,
+  type GatewayServer,
+  type RestJoinHook,
+} from './server/http-server.js';
 import { UpstreamClient } from './upstream/upstream-client.js';
 
 /** Query shown first in GraphiQL: a joined query across the example modules. */
@@ -49,7 +57,11 @@ export const DEFAULT_GRAPHIQL_QUERY = `# BiFrost: one GraphQL API over every log
 export interface GatewayPlugins {
   extender?: SchemaExtender;
   adminRoutes?: (runtime: GatewayRuntime, registry: ModuleRegistry) => AdminRoute[];
-  restJoin?: (runtime: GatewayRuntime, registry: ModuleRegistry, upstream: UpstreamClient) => RestJoinHook;
+  restJoin?: (
+    runtime: GatewayRuntime,
+    registry: ModuleRegistry,
+    upstream: UpstreamClient,
+  ) => RestJoinHook;
   /** Without AMQP_URL: the in-process broker shared by gateways in one process (tests); default: a private one. */
   inProcessBroker?: InProcessBroker;
 }
@@ -78,26 +90,35 @@ function authOptionsFrom(config: Config, logger: Logger) {
     logger,
     ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
     ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
-    ...(config.JWT_ALGORITHMS ? { algorithms: config.JWT_ALGORITHMS.split(',').map((s) => s.trim()) } : {}),
+    ...(config.JWT_ALGORITHMS
+      ? { algorithms: config.JWT_ALGORITHMS.split(',').map((s) => s.trim()) }
+      : {}),
   };
   if (config.JWT_SECRET || config.JWT_PUBLIC_KEY || config.JWKS_URL) {
     return {
       options: {
         ...base,
         ...(config.JWT_SECRET ? { secret: config.JWT_SECRET } : {}),
-        ...(config.JWT_PUBLIC_KEY ? { publicKey: config.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') } : {}),
+        ...(config.JWT_PUBLIC_KEY
+          ? { publicKey: config.JWT_PUBLIC_KEY.replace(/\\n/g, '\n') }
+          : {}),
         ...(config.JWKS_URL ? { jwksUrl: config.JWKS_URL } : {}),
       },
       dev: null,
     };
   }
-  if (config.production) throw new Error('production mode needs JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL');
+  if (config.production)
+    throw new Error('production mode needs JWT_SECRET, JWT_PUBLIC_KEY or JWKS_URL');
   const dev = createDevelopmentCredentials();
   return { options: { ...base, secret: dev.secret }, dev };
 }
 
 /** Builds every adapter, wires them and starts serving (the composition root's body). */
-export async function startGateway(config: Config, logger: Logger, plugins: GatewayPlugins = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  plugins: GatewayPlugins = {},
+): Promise<RunningGateway> {
   // The data mesh is on by default; a caller's plugins replace its pieces one by one.
   const metrics = config.METRICS_ENABLED ? new GatewayMetrics(() => moduleStatuses()) : undefined;
   const onJoinBatch = metrics
@@ -109,9 +130,16 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
   plugins = { ...dataMeshPlugins(config, logger, onJoinBatch), ...plugins };
   const { options: authOptions, dev } = authOptionsFrom(config, logger);
   const auth = createAuthenticator(authOptions);
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, logger });
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    logger,
+  });
   const registry = new PrismaRegistry(database.prisma);
-  const upstream = new UpstreamClient({ timeoutMs: config.UPSTREAM_TIMEOUT_MS, maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES });
+  const upstream = new UpstreamClient({
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES,
+  });
   const events = new GatewayEvents({
     amqpUrl: config.AMQP_URL,
     prefix: config.AMQP_PREFIX,
@@ -122,12 +150,21 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     reconnectMaxMs: config.AMQP_RECONNECT_MAX_MS,
     retryDelayMs: config.AMQP_RETRY_DELAY_MS,
     requireBrokerForReadiness: config.READY_REQUIRES_BROKER,
-    ...(metrics ? { onEventOutcome: (outcome: string) => metrics.brokerEvents.inc({ outcome }) } : {}),
+    ...(metrics
+      ? { onEventOutcome: (outcome: string) => metrics.brokerEvents.inc({ outcome }) }
+      : {}),
   });
   // Module calls are logged as children of the request that made them.
   upstream.observe((c) =>
     logger.debug(
-      { requestId: requestScope.getStore()?.requestId, module: c.module, method: c.method, status: c.status, ms: Math.round(c.ms * 10) / 10, ...(c.error ? { error: c.error } : {}) },
+      {
+        requestId: requestScope.getStore()?.requestId,
+        module: c.module,
+        method: c.method,
+        status: c.status,
+        ms: Math.round(c.ms * 10) / 10,
+        ...(c.error ? { error: c.error } : {}),
+      },
       'module call',
     ),
   );
@@ -145,7 +182,9 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     ...(metrics
       ? {
           onRebuild: (r: RebuildReport) => {
-            metrics.rebuilds.inc({ outcome: r.error ? 'failed' : r.swapped ? 'swapped' : 'unchanged' });
+            metrics.rebuilds.inc({
+              outcome: r.error ? 'failed' : r.swapped ? 'swapped' : 'unchanged',
+            });
             metrics.rebuildDuration.observe(r.ms / 1000);
           },
         }
@@ -168,17 +207,30 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
     const { startExampleModules, EXAMPLE_PORTS } = await import('../examples/modules.js');
     let examples: Awaited<ReturnType<typeof startExampleModules>>;
     try {
-      examples = await startExampleModules({ host: config.EXAMPLES_HOST, ports: { ...EXAMPLE_PORTS } });
+      examples = await startExampleModules({
+        host: config.EXAMPLES_HOST,
+        ports: { ...EXAMPLE_PORTS },
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       // Ports 4101-4104 are taken (another gateway?): the examples work on any port.
-      logger.warn({ err: (err as Error).message }, 'example module ports in use; starting the examples on free ports');
+      logger.warn(
+        { err: (err as Error).message },
+        'example module ports in use; starting the examples on free ports',
+      );
       examples = await startExampleModules({ host: config.EXAMPLES_HOST });
     }
     closers.push(() => Promise.all(Object.values(examples).map((m) => m.close())).then(() => {}));
     for (const m of Object.values(examples)) {
       exampleNames.add(m.name);
-      await registry.upsertModule({ name: m.name, endpoint: m.url, docsPath: '/docs', specSource: null, origin: 'example', enabled: true });
+      await registry.upsertModule({
+        name: m.name,
+        endpoint: m.url,
+        docsPath: '/docs',
+        specSource: null,
+        origin: 'example',
+        enabled: true,
+      });
     }
   }
 
@@ -190,12 +242,27 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
       if (exampleNames.has(s.name)) continue; // served by the running bundled example
       let endpoint = s.endpoint;
       try {
-        const spec = await fetchSpec({ endpoint, docsPath: '/docs', specSource: s.specSource ?? null, timeoutMs: config.SPEC_FETCH_TIMEOUT_MS });
+        const spec = await fetchSpec({
+          endpoint,
+          docsPath: '/docs',
+          specSource: s.specSource ?? null,
+          timeoutMs: config.SPEC_FETCH_TIMEOUT_MS,
+        });
         endpoint = registryEndpoint(s.meshEndpoint, basePathOf(spec.document));
       } catch (err) {
-        logger.warn({ module: s.name, err: (err as Error).message }, '.meshrc.yml source: spec not readable yet');
+        logger.warn(
+          { module: s.name, err: (err as Error).message },
+          '.meshrc.yml source: spec not readable yet',
+        );
       }
-      await registry.upsertModule({ name: s.name, endpoint, docsPath: '/docs', specSource: s.specSource ?? null, origin: 'meshrc', enabled: true });
+      await registry.upsertModule({
+        name: s.name,
+        endpoint,
+        docsPath: '/docs',
+        specSource: s.specSource ?? null,
+        origin: 'meshrc',
+        enabled: true,
+      });
     }
   }
 
@@ -233,7 +300,10 @@ export async function startGateway(config: Config, logger: Logger, plugins: Gate
   await events.start(runtime, registry);
   closers.push(() => events.close());
   if (config.SPEC_REFRESH_INTERVAL_SEC > 0) {
-    const t = setInterval(() => void runtime.refreshAll().catch(() => {}), config.SPEC_REFRESH_INTERVAL_SEC * 1000);
+    const t = setInterval(
+      () => void runtime.refreshAll().catch(() => {}),
+      config.SPEC_REFRESH_INTERVAL_SEC * 1000,
+    );
     t.unref();
     closers.push(async () => clearInterval(t));
   }

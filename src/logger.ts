@@ -20,7 +20,12 @@ export function createLogger(options: { level: string; pretty?: boolean }): Logg
       censor: '[redacted]',
     },
     ...(options.pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' },
+          },
+        }
       : {}),
   }) as unknown as Logger;
 }

@@ -19,11 +19,16 @@ async function main(): Promise<void> {
     throw err;
   }
   // Human-readable logs on a terminal in development, JSON lines everywhere else.
-  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.LOG_PRETTY ?? (!config.production && process.stdout.isTTY === true) });
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    pretty: config.LOG_PRETTY ?? (!config.production && process.stdout.isTTY === true),
+  });
   const tracing = config.OTEL_ENABLED
     ? initTracing({
         serviceName: config.OTEL_SERVICE_NAME,
-        ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
+        ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
+          ? { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }
+          : {}),
       })
     : null;
   const gateway = await startGateway(config, logger);
@@ -63,6 +68,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`BiFrost failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(
+    `BiFrost failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
   process.exit(1);
 });

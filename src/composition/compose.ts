@@ -30,7 +30,10 @@ const ModuleInfoType = new GraphQLObjectType({
   description: 'A logic module registered with the gateway.',
   fields: {
     name: { type: new GraphQLNonNull(GraphQLString) },
-    status: { type: new GraphQLNonNull(GraphQLString), description: 'ok, unreachable, invalid, degraded or pending' },
+    status: {
+      type: new GraphQLNonNull(GraphQLString),
+      description: 'ok, unreachable, invalid, degraded or pending',
+    },
   },
 });
 
@@ -38,7 +41,10 @@ const GatewayInfoType = new GraphQLObjectType({
   name: 'Bifrost_GatewayInfo',
   description: 'The gateway itself: schema version and modules.',
   fields: {
-    version: { type: new GraphQLNonNull(GraphQLString), description: 'Hash of the composed schema.' },
+    version: {
+      type: new GraphQLNonNull(GraphQLString),
+      description: 'Hash of the composed schema.',
+    },
     modules: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(ModuleInfoType))) },
   },
 });
@@ -73,7 +79,9 @@ export function composeSubgraphs(
   let schema = build(accepted, info);
   if (schema instanceof Error) {
     // Cannot happen once each module was accepted alone, but never serve nothing.
-    rejected.push(...accepted.map((s) => ({ moduleName: s.moduleName, reason: (schema as Error).message })));
+    rejected.push(
+      ...accepted.map((s) => ({ moduleName: s.moduleName, reason: (schema as Error).message })),
+    );
     accepted = [];
     schema = build([], info) as GraphQLSchema;
   }

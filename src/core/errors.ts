@@ -27,13 +27,22 @@ export const ErrorCodes = {
   UPSTREAM_ERROR: { status: 502, message: 'The logic module answered with an error' },
   UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, message: 'The logic module answer is too large' },
   SPEC_UNREACHABLE: { status: 502, message: 'The module specification could not be fetched' },
-  SPEC_INVALID: { status: 422, message: 'The module specification is not a usable Swagger/OpenAPI document' },
-  SPEC_INCOMPATIBLE: { status: 409, message: 'The new module specification breaks stored joins; the previous one is still served' },
+  SPEC_INVALID: {
+    status: 422,
+    message: 'The module specification is not a usable Swagger/OpenAPI document',
+  },
+  SPEC_INCOMPATIBLE: {
+    status: 409,
+    message: 'The new module specification breaks stored joins; the previous one is still served',
+  },
   JOIN_FAILED: { status: 502, message: 'A joined field could not be resolved' },
   JOIN_INVALID: { status: 400, message: 'The join definition does not fit the schema' },
   SCHEMA_NOT_READY: { status: 503, message: 'The schema has not been built yet' },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document could not be parsed' },
-  GRAPHQL_VALIDATION_FAILED: { status: 400, message: 'The GraphQL document is not valid against the schema' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    message: 'The GraphQL document is not valid against the schema',
+  },
   BAD_USER_INPUT: { status: 400, message: 'Invalid variables or arguments' },
   INTERNAL_SERVER_ERROR: { status: 500, message: 'Unexpected error' },
 } as const satisfies Record<string, { status: number; message: string }>;

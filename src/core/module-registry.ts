@@ -18,9 +18,15 @@ export interface ModuleRegistry {
   /** Creates a module; throws BifrostError('CONFLICT') when the name exists. */
   createModule(input: ModuleInput): Promise<ModuleRecord>;
   /** Creates or updates by name (used for .meshrc.yml sources, examples and events). */
-  upsertModule(input: ModuleInput, options?: { eventAt?: Date }): Promise<{ module: ModuleRecord; changed: boolean }>;
+  upsertModule(
+    input: ModuleInput,
+    options?: { eventAt?: Date },
+  ): Promise<{ module: ModuleRecord; changed: boolean }>;
   /** Updates fields of an existing module; null when not found. */
-  updateModule(name: string, patch: Partial<Omit<ModuleInput, 'name'>>): Promise<ModuleRecord | null>;
+  updateModule(
+    name: string,
+    patch: Partial<Omit<ModuleInput, 'name'>>,
+  ): Promise<ModuleRecord | null>;
   /** Deletes a module (and its history); false when not found. */
   deleteModule(name: string): Promise<boolean>;
   /** Records the outcome of a discovery: status, error, and the fetched spec (history row on change). */
@@ -29,7 +35,9 @@ export interface ModuleRegistry {
 
   listJoins(): Promise<JoinDefinition[]>;
   getJoin(name: string): Promise<JoinDefinition | null>;
-  createJoin(input: Omit<JoinDefinition, 'id' | 'createdAt' | 'updatedAt'>): Promise<JoinDefinition>;
+  createJoin(
+    input: Omit<JoinDefinition, 'id' | 'createdAt' | 'updatedAt'>,
+  ): Promise<JoinDefinition>;
   updateJoin(
     name: string,
     patch: Partial<Omit<JoinDefinition, 'id' | 'name' | 'createdAt' | 'updatedAt'>>,

@@ -86,7 +86,13 @@ export class GatewayEvents {
         const observe = this.#opts.onEventOutcome;
         observe?.('consumed');
         const outcome = await consumer.handle(delivery);
-        observe?.(outcome.action === 'ack' ? 'applied' : outcome.action === 'dead-letter' ? 'dead_lettered' : 'requeued');
+        observe?.(
+          outcome.action === 'ack'
+            ? 'applied'
+            : outcome.action === 'dead-letter'
+              ? 'dead_lettered'
+              : 'requeued',
+        );
         return outcome;
       },
       onSchemaChanged: (notice) => {

@@ -15,7 +15,9 @@ export interface MeshrcSource extends ModuleInput {
  * (`mesh build`); the gateway only takes each source's name, spec location and endpoint.
  * Returns `{ sources, problems }`: a source it cannot use is reported, never fatal.
  */
-export async function readMeshrcSources(file: string): Promise<{ sources: MeshrcSource[]; problems: string[] }> {
+export async function readMeshrcSources(
+  file: string,
+): Promise<{ sources: MeshrcSource[]; problems: string[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -29,7 +31,10 @@ export async function readMeshrcSources(file: string): Promise<{ sources: Meshrc
   const sources: MeshrcSource[] = [];
   const list = Array.isArray(doc?.sources) ? doc.sources : [];
   for (const [i, raw] of list.entries()) {
-    const s = raw as { name?: unknown; handler?: { openapi?: { source?: unknown; endpoint?: unknown } } };
+    const s = raw as {
+      name?: unknown;
+      handler?: { openapi?: { source?: unknown; endpoint?: unknown } };
+    };
     const name = typeof s?.name === 'string' ? s.name : '';
     const openapi = s?.handler?.openapi;
     if (!openapi) {

@@ -104,7 +104,9 @@ export class GatewayRuntime {
   /** Re-fetches every enabled module's spec in the background (start-up freshness, periodic refresh). */
   async refreshAll(): Promise<void> {
     const modules = await this.opts.registry.listModules();
-    await Promise.all(modules.filter((m) => m.enabled).map((m) => this.discover(m.name, { rebuild: false })));
+    await Promise.all(
+      modules.filter((m) => m.enabled).map((m) => this.discover(m.name, { rebuild: false })),
+    );
     await this.requestRebuild('refresh all');
   }
 
@@ -133,14 +135,18 @@ export class GatewayRuntime {
    * A new spec that removes or re-types something a stored join uses is held back (module
    * `degraded`, previous spec still served) unless `force` is set.
    */
-  async discover(name: string, options: { rebuild?: boolean; force?: boolean } = {}): Promise<ModuleRecord | null> {
+  async discover(
+    name: string,
+    options: { rebuild?: boolean; force?: boolean } = {},
+  ): Promise<ModuleRecord | null> {
     const { registry, logger } = this.opts;
     const module = await registry.getModule(name);
     if (!module) return null;
     let updated: ModuleRecord | null;
     try {
       await this.opts.endpointGuard?.(module.endpoint);
-      if (module.specSource && /^https?:/i.test(module.specSource)) await this.opts.endpointGuard?.(module.specSource);
+      if (module.specSource && /^https?:/i.test(module.specSource))
+        await this.opts.endpointGuard?.(module.specSource);
       const fetched = await fetchSpec({
         endpoint: module.endpoint,
         docsPath: module.docsPath,
@@ -149,14 +155,25 @@ export class GatewayRuntime {
       });
       const analysis = analyzeSpec(fetched.document);
       // The subgraph served now, when joins might depend on it (built before the new one replaces it in the cache).
-      const joins = !options.force && module.spec != null && module.specHash !== fetched.hash ? await registry.listJoins() : [];
-      const previous = joins.length > 0 ? await this.buildModuleSubgraph(module).catch(() => null) : null;
+      const joins =
+        !options.force && module.spec != null && module.specHash !== fetched.hash
+          ? await registry.listJoins()
+          : [];
+      const previous =
+        joins.length > 0 ? await this.buildModuleSubgraph(module).catch(() => null) : null;
       // Build now so a spec that cannot become a subgraph is reported as invalid at once.
-      const subgraph = await this.buildModuleSubgraph({ ...module, spec: fetched.document, specHash: fetched.hash });
+      const subgraph = await this.buildModuleSubgraph({
+        ...module,
+        spec: fetched.document,
+        specHash: fetched.hash,
+      });
       const breaking = previous ? findBreakingChanges(previous.schema, subgraph.schema, joins) : [];
       if (previous && breaking.length > 0) {
         // Keep serving the previous spec: the registry keeps it, and so does the subgraph cache.
-        this.subgraphs.set(name, { key: `${module.specHash}|${module.endpoint}`, subgraph: previous });
+        this.subgraphs.set(name, {
+          key: `${module.specHash}|${module.endpoint}`,
+          subgraph: previous,
+        });
         const held = describeBreakingChanges(breaking);
         updated = await registry.setModuleStatus(name, {
           status: 'degraded',
@@ -169,7 +186,10 @@ export class GatewayRuntime {
           },
         });
         this.clearRetry(name);
-        logger.warn({ module: name, hash: fetched.hash, breaking }, 'module spec change breaks joins: held back');
+        logger.warn(
+          { module: name, hash: fetched.hash, breaking },
+          'module spec change breaks joins: held back',
+        );
         if (options.rebuild !== false) await this.requestRebuild(`degraded ${name}`);
         return updated;
       }
@@ -177,17 +197,28 @@ export class GatewayRuntime {
       const empty = subgraph.queryFields.length + subgraph.mutationFields.length === 0;
       updated = await registry.setModuleStatus(name, {
         status: empty ? 'empty' : 'ok',
-        lastError: empty ? `no callable operations: ${warnings.join('; ') || 'the document has no paths'}` : null,
+        lastError: empty
+          ? `no callable operations: ${warnings.join('; ') || 'the document has no paths'}`
+          : null,
         statusDetail: warnings.length > 0 ? { warnings } : null,
         spec: { document: fetched.document, hash: fetched.hash, version: fetched.version },
       });
       this.clearRetry(name);
-      logger.info({ module: name, hash: fetched.hash, version: fetched.version, warnings }, 'module discovered');
+      logger.info(
+        { module: name, hash: fetched.hash, version: fetched.version, warnings },
+        'module discovered',
+      );
     } catch (err) {
-      const e = isBifrostError(err) ? err : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
+      const e = isBifrostError(err)
+        ? err
+        : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
       const status = e.code === 'SPEC_UNREACHABLE' ? 'unreachable' : 'invalid';
       if (e.code === 'ENDPOINT_NOT_ALLOWED') this.subgraphs.delete(name);
-      updated = await registry.setModuleStatus(name, { status, lastError: e.message, statusDetail: { code: e.code } });
+      updated = await registry.setModuleStatus(name, {
+        status,
+        lastError: e.message,
+        statusDetail: { code: e.code },
+      });
       logger.warn({ module: name, code: e.code, err: e.message }, 'module discovery failed');
       if (status === 'unreachable') this.scheduleRetry(name);
     }
@@ -207,10 +238,15 @@ export class GatewayRuntime {
     return m!;
   }
 
-  async updateModule(name: string, patch: Partial<Omit<ModuleInput, 'name'>>): Promise<ModuleRecord | null> {
+  async updateModule(
+    name: string,
+    patch: Partial<Omit<ModuleInput, 'name'>>,
+  ): Promise<ModuleRecord | null> {
     const m = await this.opts.registry.updateModule(name, patch);
     if (!m) return null;
-    const updated = m.enabled ? await this.discover(name) : (await this.requestRebuild(`disabled ${name}`), m);
+    const updated = m.enabled
+      ? await this.discover(name)
+      : (await this.requestRebuild(`disabled ${name}`), m);
     this.opts.onRegistryChanged?.({ reason: 'module updated', module: name });
     return updated;
   }
@@ -226,7 +262,10 @@ export class GatewayRuntime {
   }
 
   /** Re-fetches a module's spec; `force` applies it even when it breaks joins. */
-  async refreshModule(name: string, options: { force?: boolean } = {}): Promise<ModuleRecord | null> {
+  async refreshModule(
+    name: string,
+    options: { force?: boolean } = {},
+  ): Promise<ModuleRecord | null> {
     const m = await this.discover(name, { force: options.force === true });
     if (m) this.opts.onRegistryChanged?.({ reason: 'module refreshed', module: name });
     return m;
@@ -254,11 +293,15 @@ export class GatewayRuntime {
       void this.discover(name)
         .then((m) => {
           // Other replicas learn about a module that became reachable.
-          if (m && m.status !== 'unreachable') this.opts.onRegistryChanged?.({ reason: 'module discovered on retry', module: name });
+          if (m && m.status !== 'unreachable')
+            this.opts.onRegistryChanged?.({ reason: 'module discovered on retry', module: name });
         })
         .catch((err) =>
-        this.opts.logger.warn({ module: name, err: String(err) }, 'retry of module discovery failed'),
-      );
+          this.opts.logger.warn(
+            { module: name, err: String(err) },
+            'retry of module discovery failed',
+          ),
+        );
     }, delay);
     timer.unref();
     this.retryTimers.set(name, { timer, attempt });
@@ -285,12 +328,15 @@ export class GatewayRuntime {
         endpoint: module.endpoint,
         timeoutMs: this.opts.upstream.timeoutMs,
         fetch: this.opts.upstream.fetchFor(module.name),
-        headers: (context: unknown) => (context as UpstreamContext | undefined)?.forwardHeaders ?? {},
+        headers: (context: unknown) =>
+          (context as UpstreamContext | undefined)?.forwardHeaders ?? {},
       });
       this.subgraphs.set(module.name, { key, subgraph });
       return subgraph;
     } catch (err) {
-      const e = isBifrostError(err) ? err : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
+      const e = isBifrostError(err)
+        ? err
+        : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
       this.subgraphs.set(module.name, { key, subgraph: e });
       throw e;
     }
@@ -325,9 +371,16 @@ export class GatewayRuntime {
           subgraphs.push(sg);
         } catch (err) {
           const message = (err as Error).message;
-          logger.warn({ module: m.name, err: message }, 'module quarantined: subgraph build failed');
+          logger.warn(
+            { module: m.name, err: message },
+            'module quarantined: subgraph build failed',
+          );
           if (m.status !== 'invalid' || m.lastError !== message) {
-            await registry.setModuleStatus(m.name, { status: 'invalid', lastError: message, statusDetail: { code: 'SPEC_INVALID' } });
+            await registry.setModuleStatus(m.name, {
+              status: 'invalid',
+              lastError: message,
+              statusDetail: { code: 'SPEC_INVALID' },
+            });
             view.record = { ...m, status: 'invalid', lastError: message };
           }
         }
@@ -340,23 +393,39 @@ export class GatewayRuntime {
         subgraphs,
         {
           version: () => version,
-          modules: () => [...views.values()].map((v) => ({ name: v.record.name, status: v.record.status })),
+          modules: () =>
+            [...views.values()].map((v) => ({ name: v.record.name, status: v.record.status })),
         },
         ext?.extend,
       );
       for (const r of composition.rejected) {
-        logger.warn({ module: r.moduleName, err: r.reason }, 'module quarantined: composition failed');
+        logger.warn(
+          { module: r.moduleName, err: r.reason },
+          'module quarantined: composition failed',
+        );
         const v = views.get(r.moduleName);
         if (v) v.record = { ...v.record, status: 'invalid', lastError: r.reason };
-        await registry.setModuleStatus(r.moduleName, { status: 'invalid', lastError: r.reason, statusDetail: { code: 'SPEC_INVALID' } });
+        await registry.setModuleStatus(r.moduleName, {
+          status: 'invalid',
+          lastError: r.reason,
+          statusDetail: { code: 'SPEC_INVALID' },
+        });
       }
       for (const name of composition.included) views.get(name)!.inSchema = true;
       const sdl = printSchema(composition.schema);
       const fingerprint = [...views.values()]
-        .map((v) => `${v.record.name}|${v.record.endpoint}|${v.record.specHash}|${v.record.enabled}|${v.record.status}|${v.inSchema}`)
+        .map(
+          (v) =>
+            `${v.record.name}|${v.record.endpoint}|${v.record.specHash}|${v.record.enabled}|${v.record.status}|${v.inSchema}`,
+        )
         .sort()
         .join('\n');
-      version = createHash('sha256').update(sdl).update(fingerprint).update(ext?.fingerprint ?? '').digest('hex').slice(0, 16);
+      version = createHash('sha256')
+        .update(sdl)
+        .update(fingerprint)
+        .update(ext?.fingerprint ?? '')
+        .digest('hex')
+        .slice(0, 16);
       const ms = performance.now() - started;
       const swapped = this.current?.version !== version;
       if (swapped) {
@@ -375,7 +444,10 @@ export class GatewayRuntime {
       this.lastRebuild = { at, ms, swapped, error: null, reason };
       this.lastGoodRebuild = this.lastRebuild;
       this.opts.onRebuild?.(this.lastRebuild);
-      logger.info({ reason, ms: Math.round(ms), swapped, version, modules: composition.included }, 'schema rebuilt');
+      logger.info(
+        { reason, ms: Math.round(ms), swapped, version, modules: composition.included },
+        'schema rebuilt',
+      );
     } catch (err) {
       this.rebuildFailures++;
       const ms = performance.now() - started;

@@ -26,7 +26,10 @@ export interface AdminRoute {
 
 /** Turns zod issues into the 400 answer listing every problem. */
 export function validationError(error: z.ZodError, what = 'payload'): BifrostError {
-  const problems = error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  const problems = error.issues.map((i) => ({
+    field: i.path.join('.') || '(body)',
+    message: i.message,
+  }));
   return new BifrostError(
     'VALIDATION_FAILED',
     `Invalid ${what}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
@@ -98,7 +101,10 @@ function notFound(name: string): BifrostError {
 }
 
 /** Admin routes for modules, schema and status. */
-export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Date; brokerState: () => string }): AdminRoute[] {
+export function moduleAdminRoutes(
+  runtime: GatewayRuntime,
+  info: { startedAt: Date; brokerState: () => string },
+): AdminRoute[] {
   const registry = runtime.registry;
   return [
     {
@@ -173,7 +179,9 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
       path: '/modules/:name/refresh',
       async handler({ res, params, query }) {
         // force=true applies a new spec even when it breaks stored joins (module `degraded`).
-        const m = await runtime.refreshModule(params['name']!, { force: query.get('force') === 'true' });
+        const m = await runtime.refreshModule(params['name']!, {
+          force: query.get('force') === 'true',
+        });
         if (!m) throw notFound(params['name']!);
         sendJson(res, 200, moduleJson(m));
       },
@@ -184,7 +192,10 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
       async handler({ res }) {
         const s = runtime.snapshot();
         if (!s) throw new BifrostError('SCHEMA_NOT_READY');
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'x-schema-version': s.version });
+        res.writeHead(200, {
+          'content-type': 'text/plain; charset=utf-8',
+          'x-schema-version': s.version,
+        });
         res.end(s.sdl);
       },
     },
@@ -198,10 +209,18 @@ export function moduleAdminRoutes(runtime: GatewayRuntime, info: { startedAt: Da
           ready: s !== null,
           startedAt: info.startedAt.toISOString(),
           schema: s
-            ? { version: s.version, builtAt: s.builtAt.toISOString(), buildMs: Math.round(s.buildMs * 10) / 10 }
+            ? {
+                version: s.version,
+                builtAt: s.builtAt.toISOString(),
+                buildMs: Math.round(s.buildMs * 10) / 10,
+              }
             : null,
           lastRebuild: runtime.lastRebuild
-            ? { ...runtime.lastRebuild, at: runtime.lastRebuild.at.toISOString(), ms: Math.round(runtime.lastRebuild.ms * 10) / 10 }
+            ? {
+                ...runtime.lastRebuild,
+                at: runtime.lastRebuild.at.toISOString(),
+                ms: Math.round(runtime.lastRebuild.ms * 10) / 10,
+              }
             : null,
           rebuilds: { total: runtime.rebuildCount, failed: runtime.rebuildFailures },
           broker: info.brokerState(),
@@ -238,7 +257,10 @@ export function createAdminRouter(routes: AdminRoute[]) {
     );
     return { ...r, re, names };
   });
-  return function route(method: string, path: string): { route: AdminRoute; params: Record<string, string> } | 'method' | null {
+  return function route(
+    method: string,
+    path: string,
+  ): { route: AdminRoute; params: Record<string, string> } | 'method' | null {
     let pathMatched = false;
     for (const r of compiled) {
       const m = r.re.exec(path);

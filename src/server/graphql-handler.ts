@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GatewayInterface, GatewayExecutor, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
+import type {
+  GatewayInterface,
+  GatewayExecutor,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { isBifrostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -90,10 +94,18 @@ export function formatGraphQLError(logger: Logger) {
     if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) {
       const code = error.originalError.extensions?.['code'];
       if (typeof code === 'string' && LIMIT_CODES.has(code)) {
-        return { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions: { code } };
+        return {
+          message: formatted.message,
+          ...(formatted.locations ? { locations: formatted.locations } : {}),
+          extensions: { code },
+        };
       }
     }
-    const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    const base = {
+      message: formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
     if (isBifrostError(original)) {
       const cause = original.cause as { code?: string; message?: string } | undefined;
       return {
@@ -107,9 +119,11 @@ export function formatGraphQLError(logger: Logger) {
       };
     }
     const code = formatted.extensions?.['code'];
-    if (typeof code === 'string' && APOLLO_CODES.has(code)) return { ...base, extensions: { code } };
+    if (typeof code === 'string' && APOLLO_CODES.has(code))
+      return { ...base, extensions: { code } };
     if (original instanceof GraphQLError || formatted.extensions?.['http']) {
-      const ext = (original instanceof GraphQLError ? original.extensions : formatted.extensions) ?? {};
+      const ext =
+        (original instanceof GraphQLError ? original.extensions : formatted.extensions) ?? {};
       if (ext['code'] === 'DOWNSTREAM_SERVICE_ERROR') {
         // A logic module answered outside 2xx; report its status and body, never its internal URL.
         const response = ext['response'] as { status?: number; body?: unknown } | undefined;
@@ -130,16 +144,30 @@ export function formatGraphQLError(logger: Logger) {
         return {
           ...base,
           message: `The logic module answered with HTTP ${http?.status ?? 'error'}`,
-          extensions: { code: 'UPSTREAM_ERROR', status: http?.status ?? null, response: ext['responseJson'] ?? ext['responseText'] ?? null },
+          extensions: {
+            code: 'UPSTREAM_ERROR',
+            status: http?.status ?? null,
+            response: ext['responseJson'] ?? ext['responseText'] ?? null,
+          },
         };
       }
-      if (typeof ext['code'] === 'string' && !ext['code'].startsWith('INTERNAL')) return { ...base, extensions: { code: ext['code'] } };
+      if (typeof ext['code'] === 'string' && !ext['code'].startsWith('INTERNAL'))
+        return { ...base, extensions: { code: ext['code'] } };
       if (original instanceof GraphQLError && !original.originalError) {
         // A GraphQL-level error raised by graphql-js or the handler (e.g. variable coercion).
         return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
       }
     }
-    logger.error({ err: original instanceof Error ? { message: original.message, stack: original.stack } : String(original), path: formatted.path }, 'unexpected GraphQL error');
+    logger.error(
+      {
+        err:
+          original instanceof Error
+            ? { message: original.message, stack: original.stack }
+            : String(original),
+        path: formatted.path,
+      },
+      'unexpected GraphQL error',
+    );
     return { ...base, message: 'Unexpected error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
 }
@@ -157,7 +185,11 @@ function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gat
           const hasErrors = (result?.errors?.length ?? 0) > 0 || (rc.errors?.length ?? 0) > 0;
           const hasData = result?.data != null;
           const outcome = !hasErrors ? 'success' : hasData ? 'partial' : 'error';
-          metrics.graphqlOperations.inc({ operation, type: rc.operation?.operation ?? 'unknown', outcome });
+          metrics.graphqlOperations.inc({
+            operation,
+            type: rc.operation?.operation ?? 'unknown',
+            outcome,
+          });
           metrics.graphqlDuration.observe({ operation }, (performance.now() - started) / 1000);
         },
       };
@@ -166,7 +198,13 @@ function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gat
 }
 
 export interface GraphQLHandler {
-  handle(req: IncomingMessage, res: ServerResponse, body: unknown, search: string, context: GatewayContext): Promise<void>;
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    search: string,
+    context: GatewayContext,
+  ): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -186,7 +224,10 @@ export function createGraphQLHandler(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     validationRules: limitRules(limits),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...(metrics ? [operationMetricsPlugin(metrics)] : [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ...(metrics ? [operationMetricsPlugin(metrics)] : []),
+    ],
     formatError: formatGraphQLError(logger),
     logger: {
       debug: (m) => logger.debug(String(m)),

@@ -30,10 +30,19 @@ export interface GraphQLLimits {
   listFactor: number;
 }
 
-export const DEFAULT_LIMITS: GraphQLLimits = { maxDepth: 15, maxAliases: 30, maxCost: 50_000, listFactor: 10 };
+export const DEFAULT_LIMITS: GraphQLLimits = {
+  maxDepth: 15,
+  maxAliases: 30,
+  maxCost: 50_000,
+  listFactor: 10,
+};
 
 /** Codes our rules raise; formatError restores them after Apollo's validation wrapping. */
-export const LIMIT_CODES: ReadonlySet<string> = new Set<ErrorCode>(['QUERY_TOO_DEEP', 'TOO_MANY_ALIASES', 'QUERY_TOO_COMPLEX']);
+export const LIMIT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'QUERY_TOO_COMPLEX',
+]);
 
 const SIZE_ARGS = ['limit', 'first', 'last', 'size', 'pageSize', 'per_page', 'count'];
 
@@ -62,19 +71,33 @@ export function limitRules(limits: GraphQLLimits): ValidationRule[] {
           aliases++;
           if (aliases > limits.maxAliases && !reportedAliases) {
             reportedAliases = true;
-            context.reportError(limitError('TOO_MANY_ALIASES', `The document uses more than ${limits.maxAliases} aliases`));
+            context.reportError(
+              limitError(
+                'TOO_MANY_ALIASES',
+                `The document uses more than ${limits.maxAliases} aliases`,
+              ),
+            );
           }
         }
       },
       OperationDefinition(node) {
         const schema = context.getSchema();
         const root =
-          node.operation === 'query' ? schema.getQueryType() : node.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+          node.operation === 'query'
+            ? schema.getQueryType()
+            : node.operation === 'mutation'
+              ? schema.getMutationType()
+              : schema.getSubscriptionType();
         if (!root) return;
         let maxDepth = 0;
         let tooDeep = false;
         // Walks the selection tree with the schema types to know which fields are lists.
-        const walk = (set: SelectionSetNode, parent: import('graphql').GraphQLNamedType | null, depth: number, visited: Set<string>): number => {
+        const walk = (
+          set: SelectionSetNode,
+          parent: import('graphql').GraphQLNamedType | null,
+          depth: number,
+          visited: Set<string>,
+        ): number => {
           if (depth > maxDepth) maxDepth = depth;
           if (depth > limits.maxDepth) {
             tooDeep = true;
@@ -86,7 +109,9 @@ export function limitRules(limits: GraphQLLimits): ValidationRule[] {
             if (sel.kind === Kind.FIELD) {
               cost += fieldCost(sel, parent, depth, visited);
             } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-              const t = sel.typeCondition ? (schema.getType(sel.typeCondition.name.value) ?? null) : parent;
+              const t = sel.typeCondition
+                ? (schema.getType(sel.typeCondition.name.value) ?? null)
+                : parent;
               cost += walk(sel.selectionSet, t, depth, visited);
             } else {
               const frag = fragments.get(sel.name.value);
@@ -97,31 +122,52 @@ export function limitRules(limits: GraphQLLimits): ValidationRule[] {
           }
           return cost;
         };
-        const fieldCost = (node: FieldNode, parent: import('graphql').GraphQLNamedType | null, depth: number, visited: Set<string>): number => {
+        const fieldCost = (
+          node: FieldNode,
+          parent: import('graphql').GraphQLNamedType | null,
+          depth: number,
+          visited: Set<string>,
+        ): number => {
           if (!node.selectionSet) return 1;
           const name = node.name.value;
-          const fields = parent && 'getFields' in parent ? (parent.getFields() as Record<string, { type: GraphQLOutputType }>) : {};
+          const fields =
+            parent && 'getFields' in parent
+              ? (parent.getFields() as Record<string, { type: GraphQLOutputType }>)
+              : {};
           const def =
             fields[name] ??
-            (name === '__schema' ? { type: schema.getType('__Schema') as GraphQLOutputType } : undefined) ??
-            (name === '__type' ? { type: schema.getType('__Type') as GraphQLOutputType } : undefined);
+            (name === '__schema'
+              ? { type: schema.getType('__Schema') as GraphQLOutputType }
+              : undefined) ??
+            (name === '__type'
+              ? { type: schema.getType('__Type') as GraphQLOutputType }
+              : undefined);
           // Unknown fields are reported by graphql-js; keep counting depth through them.
           if (!def) return 1 + walk(node.selectionSet, null, depth + 1, visited);
           let factor = 1;
           if (unwrapList(def.type)) {
             factor = limits.listFactor;
             for (const arg of node.arguments ?? []) {
-              if (SIZE_ARGS.includes(arg.name.value) && arg.value.kind === Kind.INT) factor = Math.max(1, Number(arg.value.value));
+              if (SIZE_ARGS.includes(arg.name.value) && arg.value.kind === Kind.INT)
+                factor = Math.max(1, Number(arg.value.value));
             }
           }
           return 1 + factor * walk(node.selectionSet, getNamedType(def.type), depth + 1, visited);
         };
         const cost = walk(node.selectionSet, root, 1, new Set());
         if (tooDeep) {
-          context.reportError(limitError('QUERY_TOO_DEEP', `The document is nested deeper than ${limits.maxDepth} levels`));
+          context.reportError(
+            limitError(
+              'QUERY_TOO_DEEP',
+              `The document is nested deeper than ${limits.maxDepth} levels`,
+            ),
+          );
         } else if (cost > limits.maxCost) {
           context.reportError(
-            limitError('QUERY_TOO_COMPLEX', `The document's estimated cost ${cost} exceeds the limit of ${limits.maxCost}`),
+            limitError(
+              'QUERY_TOO_COMPLEX',
+              `The document's estimated cost ${cost} exceeds the limit of ${limits.maxCost}`,
+            ),
           );
         }
       },

@@ -77,12 +77,15 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     forwardAuthorization: options.forwardAuthorization,
     allowUnlisted: options.allowUnlistedPaths,
     ...(options.restBodyLimitBytes ? { maxBodyBytes: options.restBodyLimitBytes } : {}),
-    ...(options.upstreamMaxResponseBytes ? { maxResponseBytes: options.upstreamMaxResponseBytes } : {}),
+    ...(options.upstreamMaxResponseBytes
+      ? { maxResponseBytes: options.upstreamMaxResponseBytes }
+      : {}),
   });
   const adminRouter = createAdminRouter(options.adminRoutes);
   const graphiql = createGraphiQLHandler({
     graphqlPath: '/graphql',
-    defaultQuery: options.graphiqlDefaultQuery ?? '{ _gateway { version modules { name status } } }',
+    defaultQuery:
+      options.graphiqlDefaultQuery ?? '{ _gateway { version modules { name status } } }',
     ...(options.graphiqlToken ? { defaultToken: options.graphiqlToken } : {}),
   });
   let graphqlStarted: Promise<void> | null = null;
@@ -100,16 +103,28 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     }
     return graphqlStarted;
   }
-  runtime.onSwap(() => void ensureGraphQL().catch((err) => logger.error({ err: String(err) }, 'GraphQL start failed')));
+  runtime.onSwap(
+    () =>
+      void ensureGraphQL().catch((err) =>
+        logger.error({ err: String(err) }, 'GraphQL start failed'),
+      ),
+  );
   if (runtime.snapshot()) void ensureGraphQL().catch(() => {});
 
   function forwardHeadersFor(req: IncomingMessage, requestId: string): Record<string, string> {
     const h: Record<string, string> = { 'x-request-id': requestId };
-    if (options.forwardAuthorization && req.headers.authorization) h['authorization'] = req.headers.authorization;
+    if (options.forwardAuthorization && req.headers.authorization)
+      h['authorization'] = req.headers.authorization;
     return h;
   }
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, principal: Principal) {
+  async function handleGraphQL(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    principal: Principal,
+  ) {
     const snapshot = runtime.snapshot();
     if (!snapshot) throw new BifrostError('SCHEMA_NOT_READY');
     await ensureGraphQL();
@@ -119,15 +134,29 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       const ct = String(req.headers['content-type'] ?? '');
       if (buf.length > 0) {
         if (!/json|graphql/i.test(ct)) {
-          throw new BifrostError('UNSUPPORTED_MEDIA_TYPE', `POST /graphql needs content-type application/json, got '${ct || 'none'}'`);
+          throw new BifrostError(
+            'UNSUPPORTED_MEDIA_TYPE',
+            `POST /graphql needs content-type application/json, got '${ct || 'none'}'`,
+          );
         }
         try {
-          body = /graphql/i.test(ct) && !/json/i.test(ct) ? { query: buf.toString('utf8') } : JSON.parse(buf.toString('utf8'));
+          body =
+            /graphql/i.test(ct) && !/json/i.test(ct)
+              ? { query: buf.toString('utf8') }
+              : JSON.parse(buf.toString('utf8'));
         } catch (err) {
-          return sendJson(res, 400, { errors: [{ message: `Body is not valid JSON: ${(err as Error).message}`, extensions: { code: 'BAD_REQUEST' } }] });
+          return sendJson(res, 400, {
+            errors: [
+              {
+                message: `Body is not valid JSON: ${(err as Error).message}`,
+                extensions: { code: 'BAD_REQUEST' },
+              },
+            ],
+          });
         }
       }
-      if (/graphql/i.test(ct) && !/json/i.test(ct)) req.headers['content-type'] = 'application/json';
+      if (/graphql/i.test(ct) && !/json/i.test(ct))
+        req.headers['content-type'] = 'application/json';
     }
     const context: GatewayContext = {
       requestId,
@@ -140,12 +169,22 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     await graphql.handle(req, res, body, url.search.slice(1), context);
   }
 
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal) {
+  async function handleAdmin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    principal: Principal,
+  ) {
     auth.requireAdmin(principal);
     const path = url.pathname.slice('/admin'.length) || '/';
     const match = adminRouter((req.method ?? 'GET').toUpperCase(), path);
-    if (match === null) throw new BifrostError('NOT_FOUND', `No admin route ${req.method} ${url.pathname}`);
-    if (match === 'method') throw new BifrostError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}`);
+    if (match === null)
+      throw new BifrostError('NOT_FOUND', `No admin route ${req.method} ${url.pathname}`);
+    if (match === 'method')
+      throw new BifrostError(
+        'METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${url.pathname}`,
+      );
     let bodyPromise: Promise<unknown> | null = null;
     await match.route.handler({
       req,
@@ -161,7 +200,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
             try {
               return JSON.parse(buf.toString('utf8'));
             } catch (err) {
-              throw new BifrostError('BAD_REQUEST', `Body is not valid JSON: ${(err as Error).message}`);
+              throw new BifrostError(
+                'BAD_REQUEST',
+                `Body is not valid JSON: ${(err as Error).message}`,
+              );
             }
           })();
         }
@@ -174,14 +216,18 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     const started = performance.now();
     const incomingId = req.headers['x-request-id'];
     const requestId =
-      typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
+      typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId)
+        ? incomingId
+        : randomUUID();
     let url: URL;
     try {
       // Concatenate rather than resolve: a request path starting with `//` must not become a host.
       const raw = req.url ?? '/';
       url = new URL(`http://gateway${raw.startsWith('/') ? '' : '/'}${raw}`);
     } catch {
-      return sendError(res, new BifrostError('BAD_REQUEST', 'Malformed request URL'), { 'x-request-id': requestId });
+      return sendError(res, new BifrostError('BAD_REQUEST', 'Malformed request URL'), {
+        'x-request-id': requestId,
+      });
     }
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
@@ -194,7 +240,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         metrics.httpRequests.inc({ route, method, status: res.statusCode });
         metrics.httpDuration.observe({ route }, ms / 1000);
       }
-      logger.info({ requestId, method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info(
+        { requestId, method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
     });
     try {
       // Unauthenticated routes: probes and the static GraphiQL page (its queries still need a token).
@@ -206,7 +255,11 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
           ...(options.readinessChecks ?? []).map((c) => c()),
         ];
         const ok = checks.every((c) => c.ok);
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks, version: runtime.snapshot()?.version ?? null });
+        return sendJson(res, ok ? 200 : 503, {
+          status: ok ? 'ready' : 'not ready',
+          checks,
+          version: runtime.snapshot()?.version ?? null,
+        });
       }
       if (path === '/metrics' && metrics) {
         const text = await metrics.registry.metrics();
@@ -219,8 +272,10 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         throw new BifrostError('NOT_FOUND', `No asset ${path}`);
       }
       const wantsHtml = method === 'GET' && /text\/html/.test(String(req.headers.accept ?? ''));
-      if ((path === '/graphiql' || path === '/graphiql/') && method === 'GET') return graphiql.servePage(req, res);
-      if (path === '/graphql' && wantsHtml && !url.searchParams.has('query')) return graphiql.servePage(req, res);
+      if ((path === '/graphiql' || path === '/graphiql/') && method === 'GET')
+        return graphiql.servePage(req, res);
+      if (path === '/graphql' && wantsHtml && !url.searchParams.has('query'))
+        return graphiql.servePage(req, res);
       if (path === '/' && method === 'GET') {
         return sendJson(res, 200, {
           name: 'BiFrost',
@@ -237,10 +292,15 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       } catch (err) {
         const e = toClientError(err).error;
         if (path === '/graphql') {
-          return sendJson(res, e.status, { errors: [{ message: e.message, extensions: { code: e.code } }] }, {
-            'www-authenticate': 'Bearer',
-            'x-request-id': requestId,
-          });
+          return sendJson(
+            res,
+            e.status,
+            { errors: [{ message: e.message, extensions: { code: e.code } }] },
+            {
+              'www-authenticate': 'Bearer',
+              'x-request-id': requestId,
+            },
+          );
         }
         return sendError(res, e, { 'www-authenticate': 'Bearer', 'x-request-id': requestId });
       }
@@ -249,24 +309,38 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         const wait = rateLimiter.take(principal.subject || 'anonymous');
         if (wait > 0) {
           metrics?.rateLimited.inc();
-          const e = new BifrostError('RATE_LIMITED', `Rate limit exceeded for this subject; retry in ${wait} s`);
+          const e = new BifrostError(
+            'RATE_LIMITED',
+            `Rate limit exceeded for this subject; retry in ${wait} s`,
+          );
           const h = { 'retry-after': String(wait), 'x-request-id': requestId };
-          if (path === '/graphql') return sendJson(res, 429, { errors: [{ message: e.message, extensions: { code: e.code } }] }, h);
+          if (path === '/graphql')
+            return sendJson(
+              res,
+              429,
+              { errors: [{ message: e.message, extensions: { code: e.code } }] },
+              h,
+            );
           return sendError(res, e, h);
         }
       }
       if (path === '/graphql') {
-        if (method !== 'GET' && method !== 'POST') throw new BifrostError('METHOD_NOT_ALLOWED', `${method} is not allowed on /graphql`);
+        if (method !== 'GET' && method !== 'POST')
+          throw new BifrostError('METHOD_NOT_ALLOWED', `${method} is not allowed on /graphql`);
         return await handleGraphQL(req, res, url, requestId, principal);
       }
-      if (path === '/admin' || path.startsWith('/admin/')) return await handleAdmin(req, res, url, principal);
+      if (path === '/admin' || path.startsWith('/admin/'))
+        return await handleAdmin(req, res, url, principal);
       if (path === '/docs/openapi.json' || path === '/docs' || path === '/docs/') {
         const s = runtime.snapshot();
         if (!s) throw new BifrostError('SCHEMA_NOT_READY');
         if (openApiCache?.version !== s.version) {
           const modules = [...s.modules.values()]
             .filter((v) => v.record.enabled && v.record.spec != null)
-            .map((v) => ({ name: v.record.name, document: v.record.spec as Record<string, unknown> }));
+            .map((v) => ({
+              name: v.record.name,
+              document: v.record.spec as Record<string, unknown>,
+            }));
           openApiCache = { version: s.version, doc: mergeOpenApi(modules, {}) };
         }
         return sendJson(res, 200, openApiCache.doc, { 'x-request-id': requestId });
@@ -283,7 +357,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         throw new BifrostError('MODULE_NOT_FOUND', `No logic module named '${m[1]}'`);
       }
       const rest = m[2] ?? '/';
-      if (options.restJoin && url.searchParams.has('join') && (method === 'GET')) {
+      if (options.restJoin && url.searchParams.has('join') && method === 'GET') {
         const context: GatewayContext = {
           requestId,
           principal,
@@ -292,12 +366,20 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
           loaders: new Map(),
           logger: logger.child({ requestId }),
         };
-        if (await options.restJoin({ req, res, moduleName, rest, search: url.search, context })) return;
+        if (await options.restJoin({ req, res, moduleName, rest, search: url.search, context }))
+          return;
       }
       return await proxy(req, res, snapshot, moduleName, rest, url.search, requestId);
     } catch (err) {
       const { error, unexpected } = toClientError(err);
-      if (unexpected) logger.error({ requestId, err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unexpected error');
+      if (unexpected)
+        logger.error(
+          {
+            requestId,
+            err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err),
+          },
+          'unexpected error',
+        );
       return sendError(res, error, { 'x-request-id': requestId });
     }
   }
@@ -307,7 +389,13 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     const parent = propagation.extract(context.active(), req.headers);
     return tracer.startActiveSpan(
       `${req.method ?? 'GET'} ${routeKind((req.url ?? '/').split('?')[0] ?? '/')}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? 'GET', 'url.path': (req.url ?? '/').split('?')[0] ?? '/' } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': req.method ?? 'GET',
+          'url.path': (req.url ?? '/').split('?')[0] ?? '/',
+        },
+      },
       parent,
       async (span) => {
         try {

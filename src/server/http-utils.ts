@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BifrostError, isBifrostError } from '../core/errors.js';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -12,7 +17,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Sends a table error as `{ error: { code, message, details? } }` with its status. */
-export function sendError(res: ServerResponse, err: BifrostError, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  err: BifrostError,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
@@ -30,7 +39,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`);
+    if (size > limit)
+      throw new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -93,7 +93,14 @@ export class GatewayMetrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       collect() {
-        const counts: Record<string, number> = { ok: 0, empty: 0, unreachable: 0, invalid: 0, degraded: 0, pending: 0 };
+        const counts: Record<string, number> = {
+          ok: 0,
+          empty: 0,
+          unreachable: 0,
+          invalid: 0,
+          degraded: 0,
+          pending: 0,
+        };
         for (const s of moduleStatuses()) counts[s] = (counts[s] ?? 0) + 1;
         this.reset();
         for (const [status, n] of Object.entries(counts)) this.set({ status }, n);

@@ -7,7 +7,12 @@ export interface RateLimiter {
   take(subject: string): number;
 }
 
-export function createRateLimiter(options: { rps: number; burst: number; maxSubjects?: number; now?: () => number }): RateLimiter {
+export function createRateLimiter(options: {
+  rps: number;
+  burst: number;
+  maxSubjects?: number;
+  now?: () => number;
+}): RateLimiter {
   const { rps, burst } = options;
   const maxSubjects = options.maxSubjects ?? 100_000;
   const now = options.now ?? (() => performance.now() / 1000);

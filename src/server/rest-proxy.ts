@@ -38,7 +38,9 @@ const HOP_BY_HOP = new Set([
 ]);
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH'];
 
-function stripHopByHop(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+function stripHopByHop(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
   const listed = new Set(
     String(headers['connection'] ?? '')
       .split(',')
@@ -72,52 +74,88 @@ export function createRestProxy(options: RestProxyOptions) {
     const method = (req.method ?? 'GET').toUpperCase();
     const view = snapshot.modules.get(moduleName);
     if (!view) {
-      return sendError(res, new BifrostError('MODULE_NOT_FOUND', `No logic module named '${moduleName}'`));
+      return sendError(
+        res,
+        new BifrostError('MODULE_NOT_FOUND', `No logic module named '${moduleName}'`),
+      );
     }
     if (!view.record.enabled) {
-      return sendError(res, new BifrostError('MODULE_DISABLED', `Module '${moduleName}' is disabled`));
+      return sendError(
+        res,
+        new BifrostError('MODULE_DISABLED', `Module '${moduleName}' is disabled`),
+      );
     }
     if (!METHODS.includes(method)) {
-      return sendError(res, new BifrostError('METHOD_NOT_ALLOWED', `Method ${method} is not supported`));
+      return sendError(
+        res,
+        new BifrostError('METHOD_NOT_ALLOWED', `Method ${method} is not supported`),
+      );
     }
     let upstreamPath: string | null = null;
     if (view.match) {
       const listed =
         view.match(method, rest) ??
         (method === 'HEAD' ? view.match('GET', rest) : null) ??
-        (method === 'OPTIONS' ? METHODS.map((m) => view.match!(m, rest)).find(Boolean) ?? null : null);
+        (method === 'OPTIONS'
+          ? (METHODS.map((m) => view.match!(m, rest)).find(Boolean) ?? null)
+          : null);
       // Keep the client's exact path (trailing slash included) below the base path.
-      if (listed) upstreamPath = listed.upstreamPath.endsWith('/') || !rest.endsWith('/') ? listed.upstreamPath : `${listed.upstreamPath}/`;
+      if (listed)
+        upstreamPath =
+          listed.upstreamPath.endsWith('/') || !rest.endsWith('/')
+            ? listed.upstreamPath
+            : `${listed.upstreamPath}/`;
     }
     if (!options.allowUnlisted) {
       if (!view.match) {
         return sendError(
           res,
-          new BifrostError('MODULE_UNAVAILABLE', `Module '${moduleName}' has no usable specification (${view.record.status})`),
+          new BifrostError(
+            'MODULE_UNAVAILABLE',
+            `Module '${moduleName}' has no usable specification (${view.record.status})`,
+          ),
         );
       }
       if (!upstreamPath) {
-        return sendError(res, new BifrostError('ENDPOINT_NOT_FOUND', `Endpoint not found: ${method} /${moduleName}${rest}`));
+        return sendError(
+          res,
+          new BifrostError(
+            'ENDPOINT_NOT_FOUND',
+            `Endpoint not found: ${method} /${moduleName}${rest}`,
+          ),
+        );
       }
     }
 
     const base = view.record.endpoint.replace(/\/+$/, '');
     if (!upstreamPath) {
-      upstreamPath = view.basePath && (rest === view.basePath || rest.startsWith(`${view.basePath}/`)) ? rest : `${view.basePath}${rest}`;
+      upstreamPath =
+        view.basePath && (rest === view.basePath || rest.startsWith(`${view.basePath}/`))
+          ? rest
+          : `${view.basePath}${rest}`;
     }
     const url = `${base}${upstreamPath}${search}`;
     const headers = stripHopByHop(req.headers);
     if (!options.forwardAuthorization) delete headers['authorization'];
     headers['x-request-id'] = requestId;
     const fwdFor = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = fwdFor ? `${fwdFor}, ${req.socket.remoteAddress ?? ''}` : (req.socket.remoteAddress ?? '');
+    headers['x-forwarded-for'] = fwdFor
+      ? `${fwdFor}, ${req.socket.remoteAddress ?? ''}`
+      : (req.socket.remoteAddress ?? '');
     headers['x-forwarded-host'] = req.headers.host ?? '';
     headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     headers['x-forwarded-prefix'] = `/${moduleName}`;
-    const hasBody = method !== 'GET' && method !== 'HEAD' && (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+    const hasBody =
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      (req.headers['content-length'] !== undefined ||
+        req.headers['transfer-encoding'] !== undefined);
     const maxBody = options.maxBodyBytes ?? Infinity;
     if (Number(req.headers['content-length'] ?? 0) > maxBody) {
-      return sendError(res, new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+      return sendError(
+        res,
+        new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`),
+      );
     }
     let bodyTooLarge = false;
     let body: IncomingMessage | Transform | null = null;
@@ -130,7 +168,12 @@ export function createRestProxy(options: RestProxyOptions) {
             seen += chunk.length;
             if (seen > maxBody) {
               bodyTooLarge = true;
-              cb(new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+              cb(
+                new BifrostError(
+                  'PAYLOAD_TOO_LARGE',
+                  `Request body is larger than ${maxBody} bytes`,
+                ),
+              );
             } else cb(null, chunk);
           },
         });
@@ -152,25 +195,49 @@ export function createRestProxy(options: RestProxyOptions) {
       });
     } catch (err) {
       if (bodyTooLarge) {
-        return sendError(res, new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`));
+        return sendError(
+          res,
+          new BifrostError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBody} bytes`),
+        );
       }
       const mapped = upstreamError(moduleName, url, err, upstream.timeoutMs);
-      upstream.notify({ module: moduleName, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
+      upstream.notify({
+        module: moduleName,
+        method,
+        url,
+        status: 0,
+        ms: performance.now() - started,
+        error: mapped.code,
+      });
       endSpan(span, 0, mapped.code);
-      logger.warn({ module: moduleName, method, code: mapped.code, requestId }, 'pass-through failed');
+      logger.warn(
+        { module: moduleName, method, code: mapped.code, requestId },
+        'pass-through failed',
+      );
       return sendError(res, mapped);
     }
-    upstream.notify({ module: moduleName, method, url, status: upstreamRes.statusCode, ms: performance.now() - started });
+    upstream.notify({
+      module: moduleName,
+      method,
+      url,
+      status: upstreamRes.statusCode,
+      ms: performance.now() - started,
+    });
     endSpan(span, upstreamRes.statusCode);
     const maxResponse = options.maxResponseBytes ?? Infinity;
     if (Number(upstreamRes.headers['content-length'] ?? 0) > maxResponse) {
       upstreamRes.body.destroy();
       return sendError(
         res,
-        new BifrostError('UPSTREAM_RESPONSE_TOO_LARGE', `Module '${moduleName}' answered with more than ${maxResponse} bytes`),
+        new BifrostError(
+          'UPSTREAM_RESPONSE_TOO_LARGE',
+          `Module '${moduleName}' answered with more than ${maxResponse} bytes`,
+        ),
       );
     }
-    const outHeaders = stripHopByHop(upstreamRes.headers as Record<string, string | string[] | undefined>);
+    const outHeaders = stripHopByHop(
+      upstreamRes.headers as Record<string, string | string[] | undefined>,
+    );
     outHeaders['x-request-id'] = requestId;
     res.writeHead(upstreamRes.statusCode, outHeaders);
     try {
@@ -189,7 +256,10 @@ export function createRestProxy(options: RestProxyOptions) {
       }
     } catch (err) {
       // Headers are gone already: the only honest signal left is a broken connection.
-      logger.warn({ module: moduleName, requestId, err: String(err) }, 'pass-through body interrupted');
+      logger.warn(
+        { module: moduleName, requestId, err: String(err) },
+        'pass-through body interrupted',
+      );
       res.destroy();
     }
   };

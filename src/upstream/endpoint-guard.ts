@@ -17,7 +17,12 @@ export interface EndpointGuardOptions {
 
 export type EndpointGuard = (endpoint: string) => Promise<void>;
 
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTS = new Set([
+  'metadata.google.internal',
+  'metadata',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 function metadataBlockList(): BlockList {
   const b = new BlockList();
@@ -54,7 +59,9 @@ export function createEndpointGuard(options: EndpointGuardOptions): EndpointGuar
   }
   const blocked = metadataBlockList();
   const resolve =
-    options.resolve ?? (async (host: string) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address));
+    options.resolve ??
+    (async (host: string) =>
+      (await lookup(host, { all: true, verbatim: true })).map((a) => a.address));
 
   return async (endpoint) => {
     let url: URL;
@@ -64,14 +71,20 @@ export function createEndpointGuard(options: EndpointGuardOptions): EndpointGuar
       throw new BifrostError('ENDPOINT_NOT_ALLOWED', `'${endpoint}' is not a URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new BifrostError('ENDPOINT_NOT_ALLOWED', `Endpoint '${endpoint}' must use http or https`);
+      throw new BifrostError(
+        'ENDPOINT_NOT_ALLOWED',
+        `Endpoint '${endpoint}' must use http or https`,
+      );
     }
     const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
     const listedByName = hosts.has(host) || suffixes.some((s) => host.endsWith(s));
     if (listedByName) return;
     if (entries.length === 0 && !options.production) return;
     if (entries.length === 0 && METADATA_HOSTS.has(host)) {
-      throw new BifrostError('ENDPOINT_NOT_ALLOWED', `Endpoint host '${host}' is a cloud metadata service`);
+      throw new BifrostError(
+        'ENDPOINT_NOT_ALLOWED',
+        `Endpoint host '${host}' is a cloud metadata service`,
+      );
     }
     let addresses: string[];
     try {
@@ -79,12 +92,18 @@ export function createEndpointGuard(options: EndpointGuardOptions): EndpointGuar
     } catch {
       // Unresolvable now: the spec fetch will report it as unreachable; nothing to compare yet.
       if (entries.length === 0) return;
-      throw new BifrostError('ENDPOINT_NOT_ALLOWED', `Endpoint host '${host}' is not in the allow-list and does not resolve`);
+      throw new BifrostError(
+        'ENDPOINT_NOT_ALLOWED',
+        `Endpoint host '${host}' is not in the allow-list and does not resolve`,
+      );
     }
     if (entries.length > 0) {
       const bad = addresses.find((a) => !hasCidrs || !cidrs.check(a, family(a)));
       if (bad !== undefined) {
-        throw new BifrostError('ENDPOINT_NOT_ALLOWED', `Endpoint host '${host}' (${bad}) is not in ENDPOINT_ALLOWLIST`);
+        throw new BifrostError(
+          'ENDPOINT_NOT_ALLOWED',
+          `Endpoint host '${host}' (${bad}) is not in ENDPOINT_ALLOWLIST`,
+        );
       }
       return;
     }

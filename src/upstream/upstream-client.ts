@@ -13,14 +13,26 @@ export interface UpstreamClientOptions {
 }
 
 export interface UpstreamCallObserver {
-  (call: { module: string; method: string; url: string; status: number; ms: number; error?: string }): void;
+  (call: {
+    module: string;
+    method: string;
+    url: string;
+    status: number;
+    ms: number;
+    error?: string;
+  }): void;
 }
 
 /**
  * Maps a transport failure of a call to `module` onto the error table: timeouts are
  * UPSTREAM_TIMEOUT (504), everything else that prevents an answer is MODULE_UNREACHABLE (502).
  */
-export function upstreamError(module: string, url: string, err: unknown, timeoutMs: number): BifrostError {
+export function upstreamError(
+  module: string,
+  url: string,
+  err: unknown,
+  timeoutMs: number,
+): BifrostError {
   if (err instanceof BifrostError) return err;
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = e?.code ?? e?.cause?.code;
@@ -78,7 +90,9 @@ export class UpstreamClient {
    * A `fetch`-compatible function for one module, as GraphQL Mesh's OpenAPI handler expects.
    * Answers are read fully (bounded) and handed over as a standard Response.
    */
-  fetchFor(module: string): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  fetchFor(
+    module: string,
+  ): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const method = (init?.method ?? 'GET').toUpperCase();
@@ -106,13 +120,26 @@ export class UpstreamClient {
           if (Array.isArray(v)) for (const x of v) h.append(k, x);
           else h.set(k, String(v));
         }
-        this.notify({ module, method, url, status: res.statusCode, ms: performance.now() - started });
+        this.notify({
+          module,
+          method,
+          url,
+          status: res.statusCode,
+          ms: performance.now() - started,
+        });
         endSpan(span, res.statusCode);
         const noBody = res.statusCode === 204 || res.statusCode === 304 || method === 'HEAD';
         return new Response(noBody ? null : buf, { status: res.statusCode, headers: h });
       } catch (err) {
         const mapped = upstreamError(module, url, err, this.timeoutMs);
-        this.notify({ module, method, url, status: 0, ms: performance.now() - started, error: mapped.code });
+        this.notify({
+          module,
+          method,
+          url,
+          status: 0,
+          ms: performance.now() - started,
+          error: mapped.code,
+        });
         endSpan(span, 0, mapped.code);
         throw mapped;
       }
@@ -120,7 +147,11 @@ export class UpstreamClient {
   }
 
   /** GET a JSON document from a module (used by joins). */
-  async getJson(module: string, url: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  async getJson(
+    module: string,
+    url: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: unknown }> {
     const started = performance.now();
     const { span, headers: traceHeaders } = startUpstreamSpan(module, 'GET', url);
     try {
@@ -130,26 +161,45 @@ export class UpstreamClient {
         dispatcher: this.dispatcher,
       });
       const buf = await this.readBounded(module, res.body);
-      this.notify({ module, method: 'GET', url, status: res.statusCode, ms: performance.now() - started });
+      this.notify({
+        module,
+        method: 'GET',
+        url,
+        status: res.statusCode,
+        ms: performance.now() - started,
+      });
       endSpan(span, res.statusCode);
       let body: unknown = null;
       if (buf.length > 0) {
         try {
           body = JSON.parse(buf.toString('utf8'));
         } catch {
-          throw new BifrostError('UPSTREAM_ERROR', `Module '${module}' answered with a body that is not JSON`);
+          throw new BifrostError(
+            'UPSTREAM_ERROR',
+            `Module '${module}' answered with a body that is not JSON`,
+          );
         }
       }
       return { status: res.statusCode, body };
     } catch (err) {
       const mapped = upstreamError(module, url, err, this.timeoutMs);
-      this.notify({ module, method: 'GET', url, status: 0, ms: performance.now() - started, error: mapped.code });
+      this.notify({
+        module,
+        method: 'GET',
+        url,
+        status: 0,
+        ms: performance.now() - started,
+        error: mapped.code,
+      });
       endSpan(span, 0, mapped.code);
       throw mapped;
     }
   }
 
-  private async readBounded(module: string, body: Dispatcher.ResponseData['body']): Promise<Buffer> {
+  private async readBounded(
+    module: string,
+    body: Dispatcher.ResponseData['body'],
+  ): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body) {

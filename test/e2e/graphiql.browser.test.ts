@@ -100,7 +100,9 @@ async function chooseQuery(): Promise<{ query: string; expectedNames: string[]; 
     if (!customer) throw new Error(`example data has no customer ${id}`);
     return customer.name;
   };
-  expect(orderType, 'the example join adds `customer` to Orders_Order').toMatch(/^\s*customer\s*[(:]/m);
+  expect(orderType, 'the example join adds `customer` to Orders_Order').toMatch(
+    /^\s*customer\s*[(:]/m,
+  );
   return {
     query: '{ orders_listOrders(limit: 2) { id customer { name } } }',
     expectedNames: data.orders.slice(0, 2).map((o) => customerName(o.customerId)),

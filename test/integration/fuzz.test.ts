@@ -11,7 +11,9 @@ describe('bad input, systematically (fast-check)', () => {
   beforeAll(async () => {
     customers = await startExampleModule('customers');
     gw = await startTestGateway();
-    expect((await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url })).status).toBe(201);
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url })).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await gw?.close();
@@ -53,7 +55,11 @@ describe('bad input, systematically (fast-check)', () => {
     // Raw bodies that are not JSON at all.
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 100 }), async (raw) => {
-        const res = await gw.call('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+        const res = await gw.call('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: raw,
+        });
         await expectCoded(res, `raw ${JSON.stringify(raw)}`);
       }),
       { numRuns: 50 },
@@ -62,21 +68,51 @@ describe('bad input, systematically (fast-check)', () => {
 
   it('REST: random paths and methods never produce an uncoded 500', async () => {
     const segment = fc.oneof(
-      fc.constantFrom('customers', 'api', '..', '.', '%2e%2e', '%00', 'admin', '{id}', '%7Bid%7D', '1', ''),
+      fc.constantFrom(
+        'customers',
+        'api',
+        '..',
+        '.',
+        '%2e%2e',
+        '%00',
+        'admin',
+        '{id}',
+        '%7Bid%7D',
+        '1',
+        '',
+      ),
       fc.stringMatching(/^[A-Za-z0-9._~%-]{0,12}$/),
     );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'),
-        fc.constantFrom('customers', 'customers', 'admin', 'admin/modules', 'admin/joins', 'docs', 'graphql', '%', 'nope'),
+        fc.constantFrom(
+          'customers',
+          'customers',
+          'admin',
+          'admin/modules',
+          'admin/joins',
+          'docs',
+          'graphql',
+          '%',
+          'nope',
+        ),
         fc.array(segment, { maxLength: 5 }),
         fc.stringMatching(/^[A-Za-z0-9=&%.-]{0,20}$/),
         async (anyMethod, prefix, segments, query) => {
           // Admin writes are fuzzed by the payload property below; here they must not delete the fixture.
-          const method = prefix.startsWith('admin') && anyMethod !== 'GET' && anyMethod !== 'HEAD' ? 'GET' : anyMethod;
+          const method =
+            prefix.startsWith('admin') && anyMethod !== 'GET' && anyMethod !== 'HEAD'
+              ? 'GET'
+              : anyMethod;
           const path = `/${[prefix, ...segments].join('/')}${query ? `?${query}` : ''}`;
           const callsBefore = customers.calls.length;
-          const res = await gw.call(path, { method, ...(method === 'POST' || method === 'PUT' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+          const res = await gw.call(path, {
+            method,
+            ...(method === 'POST' || method === 'PUT'
+              ? { body: '{}', headers: { 'content-type': 'application/json' } }
+              : {}),
+          });
           if (customers.calls.length > callsBefore) {
             // The module answered: its own status and body come back as they are.
             expect(res.status).not.toBe(500);
@@ -100,15 +136,27 @@ describe('bad input, systematically (fast-check)', () => {
           fc.jsonValue({ maxDepth: 3 }),
           fc.record(
             {
-              name: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('admin', 'customers', 'graphql', 'ok-name')),
-              endpoint: fc.oneof(fc.string({ maxLength: 30 }), fc.webUrl(), fc.constant('http://127.0.0.1:9')),
+              name: fc.oneof(
+                fc.string({ maxLength: 20 }),
+                fc.constantFrom('admin', 'customers', 'graphql', 'ok-name'),
+              ),
+              endpoint: fc.oneof(
+                fc.string({ maxLength: 30 }),
+                fc.webUrl(),
+                fc.constant('http://127.0.0.1:9'),
+              ),
               docsPath: fc.oneof(fc.string({ maxLength: 10 }), fc.constant('/docs')),
               enabled: fc.oneof(fc.boolean(), fc.string({ maxLength: 3 })),
             },
             { requiredKeys: [] },
           ),
         ),
-        fc.constantFrom('POST /modules', 'PATCH /modules/customers', 'POST /joins', 'PATCH /modules/nope'),
+        fc.constantFrom(
+          'POST /modules',
+          'PATCH /modules/customers',
+          'POST /joins',
+          'PATCH /modules/nope',
+        ),
         async (payload, route) => {
           const [method, path] = route.split(' ') as [string, string];
           const res = await gw.call(`/admin${path}`, {
@@ -124,13 +172,21 @@ describe('bad input, systematically (fast-check)', () => {
           await expectCoded(res, `${route} ${JSON.stringify(payload).slice(0, 100)}`);
           if (route === 'PATCH /modules/customers' && res.status === 200) {
             // A valid patch may have changed the endpoint: put it back.
-            await gw.admin('PATCH', '/modules/customers', { endpoint: customers.url, docsPath: '/docs', enabled: true });
+            await gw.admin('PATCH', '/modules/customers', {
+              endpoint: customers.url,
+              docsPath: '/docs',
+              enabled: true,
+            });
           }
         },
       ),
       { numRuns: 120 },
     );
-    await gw.admin('PATCH', '/modules/customers', { endpoint: customers.url, docsPath: '/docs', enabled: true });
+    await gw.admin('PATCH', '/modules/customers', {
+      endpoint: customers.url,
+      docsPath: '/docs',
+      enabled: true,
+    });
     const after = (await gw.admin('GET', '/modules')).body.modules.map((m: any) => m.name).sort();
     expect(after).toEqual([...before, ...created].sort());
     const q = await gw.gql('{ customers_getCustomer(id: 1) { id } }');
@@ -142,26 +198,50 @@ describe('bad input, systematically (fast-check)', () => {
     const base = {
       openapi: '3.0.0',
       info: { title: 't', version: '1' },
-      paths: { '/x/{id}': { get: { operationId: 'getX', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }], responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/X' } } } } } } } },
+      paths: {
+        '/x/{id}': {
+          get: {
+            operationId: 'getX',
+            parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+            responses: {
+              200: {
+                description: 'ok',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/X' } } },
+              },
+            },
+          },
+        },
+      },
       components: { schemas: { X: { type: 'object', properties: { id: { type: 'integer' } } } } },
     };
-    const mangle = fc.tuple(fc.constantFrom('paths', 'components', 'info', 'openapi', 'swagger'), fc.jsonValue({ maxDepth: 3 })).map(([k, v]) => ({ ...base, [k]: v }));
+    const mangle = fc
+      .tuple(
+        fc.constantFrom('paths', 'components', 'info', 'openapi', 'swagger'),
+        fc.jsonValue({ maxDepth: 3 }),
+      )
+      .map(([k, v]) => ({ ...base, [k]: v }));
     let i = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), mangle, fc.string({ maxLength: 50 })), async (spec) => {
-        const mod = await specModule(typeof spec === 'string' ? spec : JSON.stringify(spec), (_req, res) => res.end('{}'));
-        const name = `fuzz${i++}`;
-        try {
-          const r = await gw.admin('POST', '/modules', { name, endpoint: mod.url });
-          expect(r.status).toBe(201);
-          expect(['ok', 'empty', 'invalid']).toContain(r.body.status);
-          const q = await gw.gql('{ customers_getCustomer(id: 2) { id } }');
-          expect(q.body.data.customers_getCustomer.id).toBe(2);
-        } finally {
-          await gw.admin('DELETE', `/modules/${name}`);
-          await mod.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue({ maxDepth: 3 }), mangle, fc.string({ maxLength: 50 })),
+        async (spec) => {
+          const mod = await specModule(
+            typeof spec === 'string' ? spec : JSON.stringify(spec),
+            (_req, res) => res.end('{}'),
+          );
+          const name = `fuzz${i++}`;
+          try {
+            const r = await gw.admin('POST', '/modules', { name, endpoint: mod.url });
+            expect(r.status).toBe(201);
+            expect(['ok', 'empty', 'invalid']).toContain(r.body.status);
+            const q = await gw.gql('{ customers_getCustomer(id: 2) { id } }');
+            expect(q.body.data.customers_getCustomer.id).toBe(2);
+          } finally {
+            await gw.admin('DELETE', `/modules/${name}`);
+            await mod.close();
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleModule, type ExampleModule } from '../../examples/modules.js';
-import { adminToken, specModule, startModule, startTestGateway, userToken, type TestGateway } from '../helpers/gateway.js';
+import {
+  adminToken,
+  specModule,
+  startModule,
+  startTestGateway,
+  userToken,
+  type TestGateway,
+} from '../helpers/gateway.js';
 
 /** A module spec where the same operation and type names exist (to test namespacing). */
 const userSpec = (title: string) => ({
@@ -22,7 +29,9 @@ const userSpec = (title: string) => ({
     },
   },
   components: {
-    schemas: { User: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } } },
+    schemas: {
+      User: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+    },
   },
 });
 
@@ -51,7 +60,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
     expect(live.status).toBe(200);
     const ready = await fetch(`${gw.url}/health/ready`);
     expect(ready.status).toBe(200);
-    expect((((await ready.json()) as any)).status).toBe('ready');
+    expect(((await ready.json()) as any).status).toBe('ready');
   });
 
   it('discovers a Swagger 2.0 and an OpenAPI 3 module added through the admin API and queries both at once', async () => {
@@ -60,13 +69,17 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
     expect(a.body.status, JSON.stringify(a.body)).toBe('ok');
     const b = await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url });
     expect(b.status).toBe(201);
-    const r = await gw.gql('{ customers_getCustomer(id: 2) { id name } orders_listOrders(limit: 3) { id customerId } }');
+    const r = await gw.gql(
+      '{ customers_getCustomer(id: 2) { id name } orders_listOrders(limit: 3) { id customerId } }',
+    );
     expect(r.status).toBe(200);
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data.customers_getCustomer.id).toBe(2);
     expect(r.body.data.orders_listOrders).toHaveLength(3);
     // Calls went to the registered endpoints, with each spec's base path.
-    expect(customers.calls.some((c) => c.method === 'GET' && c.path === '/api/customers/2')).toBe(true);
+    expect(customers.calls.some((c) => c.method === 'GET' && c.path === '/api/customers/2')).toBe(
+      true,
+    );
     expect(orders.calls.some((c) => c.path === '/v1/orders')).toBe(true);
     const sdl = await gw.call('/admin/schema');
     const text = await sdl.text();
@@ -82,12 +95,26 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
       });
     const [m1, m2] = await Promise.all([mk('alpha'), mk('beta')]);
     extra.push(m1, m2);
-    expect((await gw.admin('POST', '/modules', { name: 'alpha', endpoint: m1.url })).status).toBe(201);
-    expect((await gw.admin('POST', '/modules', { name: 'beta', endpoint: m2.url })).status).toBe(201);
-    const r = await gw.gql('{ alpha_getUser(id: "7") { __typename id name } beta_getUser(id: "8") { __typename id name } }');
+    expect((await gw.admin('POST', '/modules', { name: 'alpha', endpoint: m1.url })).status).toBe(
+      201,
+    );
+    expect((await gw.admin('POST', '/modules', { name: 'beta', endpoint: m2.url })).status).toBe(
+      201,
+    );
+    const r = await gw.gql(
+      '{ alpha_getUser(id: "7") { __typename id name } beta_getUser(id: "8") { __typename id name } }',
+    );
     expect(r.body.errors).toBeUndefined();
-    expect(r.body.data.alpha_getUser).toEqual({ __typename: 'Alpha_User', id: '7', name: 'alpha:/v2/users/7' });
-    expect(r.body.data.beta_getUser).toEqual({ __typename: 'Beta_User', id: '8', name: 'beta:/v2/users/8' });
+    expect(r.body.data.alpha_getUser).toEqual({
+      __typename: 'Alpha_User',
+      id: '7',
+      name: 'alpha:/v2/users/7',
+    });
+    expect(r.body.data.beta_getUser).toEqual({
+      __typename: 'Beta_User',
+      id: '8',
+      name: 'beta:/v2/users/8',
+    });
     await gw.admin('DELETE', '/modules/alpha');
     await gw.admin('DELETE', '/modules/beta');
   });
@@ -102,7 +129,10 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
     expect(bad.status).toBe(201);
     expect(bad.body.status).toBe('invalid');
     expect(bad.body.lastError).toMatch(/JSON|YAML|parse/i);
-    const down = await gw.admin('POST', '/modules', { name: 'down', endpoint: 'http://127.0.0.1:9' });
+    const down = await gw.admin('POST', '/modules', {
+      name: 'down',
+      endpoint: 'http://127.0.0.1:9',
+    });
     expect(down.body.status).toBe('unreachable');
     const status = await gw.admin('GET', '/status');
     const byName = Object.fromEntries(status.body.modules.map((m: any) => [m.name, m]));
@@ -116,21 +146,30 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   });
 
   it('refuses requests without a valid token on every surface', async () => {
-    const noToken = await gw.call('/graphql', { method: 'POST', token: null, headers: { 'content-type': 'application/json' }, body: '{"query":"{ _gateway { version } }"}' });
+    const noToken = await gw.call('/graphql', {
+      method: 'POST',
+      token: null,
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"{ _gateway { version } }"}',
+    });
     expect(noToken.status).toBe(401);
-    expect((((await noToken.json()) as any)).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(((await noToken.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const rest = await gw.call('/customers/customers/1', { token: 'not-a-jwt' });
     expect(rest.status).toBe(401);
-    expect((((await rest.json()) as any)).error.code).toBe('UNAUTHENTICATED');
+    expect(((await rest.json()) as any).error.code).toBe('UNAUTHENTICATED');
     const admin = await gw.call('/admin/modules', { token: userToken() });
     expect(admin.status).toBe(403);
-    expect((((await admin.json()) as any)).error.code).toBe('FORBIDDEN');
+    expect(((await admin.json()) as any).error.code).toBe('FORBIDDEN');
     const ok = await gw.call('/admin/modules', { token: adminToken() });
     expect(ok.status).toBe(200);
   });
 
   it('lists every problem of an invalid admin payload and refuses reserved names', async () => {
-    const r = await gw.admin('POST', '/modules', { name: 'Bad Name!', endpoint: 'ftp://x', extra: 1 });
+    const r = await gw.admin('POST', '/modules', {
+      name: 'Bad Name!',
+      endpoint: 'ftp://x',
+      extra: 1,
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('VALIDATION_FAILED');
     const fields = r.body.error.details.map((d: any) => d.field);
@@ -146,7 +185,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   it('serves a merged OpenAPI document and the schema SDL', async () => {
     const res = await gw.call('/docs/openapi.json');
     expect(res.status).toBe(200);
-    const doc = ((await res.json()) as any);
+    const doc = (await res.json()) as any;
     expect(doc.openapi).toMatch(/^3\./);
     const paths = Object.keys(doc.paths);
     expect(paths.some((p) => p.startsWith('/customers/'))).toBe(true);
@@ -164,14 +203,18 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   });
 
   it('answers GraphQL over GET too', async () => {
-    const res = await gw.call(`/graphql?query=${encodeURIComponent('{ _gateway { modules { name } } }')}`);
+    const res = await gw.call(
+      `/graphql?query=${encodeURIComponent('{ _gateway { modules { name } } }')}`,
+    );
     expect(res.status).toBe(200);
-    const body = ((await res.json()) as any);
+    const body = (await res.json()) as any;
     expect(body.data._gateway.modules.map((m: any) => m.name)).toContain('customers');
   });
 
   it('reports an upstream 404 as a GraphQL error with a code, and other fields still answer', async () => {
-    const r = await gw.gql('{ missing: customers_getCustomer(id: 99999) { id } present: customers_getCustomer(id: 1) { id } }');
+    const r = await gw.gql(
+      '{ missing: customers_getCustomer(id: 99999) { id } present: customers_getCustomer(id: 1) { id } }',
+    );
     expect(r.body.data.present.id).toBe(1);
     expect(r.body.data.missing).toBeNull();
     expect(r.body.errors[0].extensions.code).toBe('UPSTREAM_ERROR');

@@ -11,7 +11,11 @@ const slowSpec = {
         responses: {
           200: {
             description: 'ok',
-            content: { 'application/json': { schema: { type: 'object', properties: { done: { type: 'boolean' } } } } },
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { done: { type: 'boolean' } } },
+              },
+            },
           },
         },
       },
@@ -26,13 +30,21 @@ describe('hot swap through HTTP', () => {
 
   beforeAll(async () => {
     slow = await specModule(slowSpec, (_req, res) => {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}'), 800);
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}'),
+        800,
+      );
     });
-    other = await specModule({ ...slowSpec, info: { title: 'other', version: '1' } }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}');
-    });
+    other = await specModule(
+      { ...slowSpec, info: { title: 'other', version: '1' } },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}');
+      },
+    );
     gw = await startTestGateway();
-    expect((await gw.admin('POST', '/modules', { name: 'slowmod', endpoint: slow.url })).body.status).toBe('ok');
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'slowmod', endpoint: slow.url })).body.status,
+    ).toBe('ok');
   });
   afterAll(async () => {
     await gw?.close();
@@ -45,7 +57,9 @@ describe('hot swap through HTTP', () => {
     const inFlight = gw.gql('{ slowmod_wait { done } }');
     await new Promise((r) => setTimeout(r, 150));
     // Two schema changes while the query waits on the module: one added, the queried one removed.
-    expect((await gw.admin('POST', '/modules', { name: 'othermod', endpoint: other.url })).status).toBe(201);
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'othermod', endpoint: other.url })).status,
+    ).toBe(201);
     expect((await gw.admin('DELETE', '/modules/slowmod')).status).toBe(204);
     const after = (await gw.admin('GET', '/status')).body.schema.version;
     expect(after).not.toBe(before);
@@ -64,13 +78,20 @@ describe('hot swap through HTTP', () => {
 
   it('rebuilds only the subgraph of the module that changed', async () => {
     const builds = async () =>
-      Object.fromEntries((await gw.admin('GET', '/status')).body.modules.map((m: any) => [m.name, m.subgraphBuilds]));
+      Object.fromEntries(
+        (await gw.admin('GET', '/status')).body.modules.map((m: any) => [m.name, m.subgraphBuilds]),
+      );
     const before = await builds();
-    const third = await specModule({ ...slowSpec, info: { title: 'third', version: '1' } }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":false}');
-    });
+    const third = await specModule(
+      { ...slowSpec, info: { title: 'third', version: '1' } },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":false}');
+      },
+    );
     try {
-      expect((await gw.admin('POST', '/modules', { name: 'third', endpoint: third.url })).status).toBe(201);
+      expect(
+        (await gw.admin('POST', '/modules', { name: 'third', endpoint: third.url })).status,
+      ).toBe(201);
       // Adding `third` built its subgraph once and left the other modules alone.
       const after = await builds();
       expect(after.othermod).toBe(before.othermod);

@@ -20,7 +20,9 @@ describe('operations: limits, metrics, SSRF guard', () => {
       RATE_LIMIT_RPS: '1',
       RATE_LIMIT_BURST: '1000',
     });
-    expect((await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url })).status).toBe(201);
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url })).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await gw?.close();
@@ -34,11 +36,17 @@ describe('operations: limits, metrics, SSRF guard', () => {
     const tooDeep = await gw.gql('{ __schema { types { fields { type { ofType { name } } } } } }');
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.body.errors[0].extensions.code).toBe('QUERY_TOO_DEEP');
-    const aliases = await gw.gql('{ a: _gateway { version } b: _gateway { version } c: _gateway { version } d: _gateway { version } }');
+    const aliases = await gw.gql(
+      '{ a: _gateway { version } b: _gateway { version } c: _gateway { version } d: _gateway { version } }',
+    );
     expect(aliases.body.errors[0].extensions.code).toBe('TOO_MANY_ALIASES');
-    const costly = await gw.gql('{ customers_listCustomers(ids: [1]) { id name email tier } x: customers_listCustomers { id name email } }');
+    const costly = await gw.gql(
+      '{ customers_listCustomers(ids: [1]) { id name email tier } x: customers_listCustomers { id name email } }',
+    );
     expect(costly.body.errors?.[0]?.extensions.code ?? 'none').toBe('none');
-    const tooCostly = await gw.gql(`{ ${Array.from({ length: 3 }, (_, i) => `q${i}: customers_listCustomers { id name email tier }`).join(' ')} customers_listCustomers { id name email tier } }`);
+    const tooCostly = await gw.gql(
+      `{ ${Array.from({ length: 3 }, (_, i) => `q${i}: customers_listCustomers { id name email tier }`).join(' ')} customers_listCustomers { id name email tier } }`,
+    );
     expect(tooCostly.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
   });
 
@@ -59,7 +67,10 @@ describe('operations: limits, metrics, SSRF guard', () => {
   });
 
   it('refuses cloud-metadata endpoints in production', async () => {
-    const r = await gw.admin('POST', '/modules', { name: 'meta', endpoint: 'http://169.254.169.254' });
+    const r = await gw.admin('POST', '/modules', {
+      name: 'meta',
+      endpoint: 'http://169.254.169.254',
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('ENDPOINT_NOT_ALLOWED');
     expect((await gw.admin('GET', '/modules/meta')).status).toBe(404);
@@ -70,18 +81,30 @@ describe('operations: limits, metrics, SSRF guard', () => {
     const res = await fetch(`${gw.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/bifrost_http_requests_total\{route="graphql",method="POST",status="200"\} \d+/);
-    expect(text).toMatch(/bifrost_graphql_operations_total\{operation="ListThem",type="query",outcome="success"\} 1/);
-    expect(text).toMatch(/bifrost_upstream_calls_total\{module="customers",status="200",error=""\} \d+/);
+    expect(text).toMatch(
+      /bifrost_http_requests_total\{route="graphql",method="POST",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /bifrost_graphql_operations_total\{operation="ListThem",type="query",outcome="success"\} 1/,
+    );
+    expect(text).toMatch(
+      /bifrost_upstream_calls_total\{module="customers",status="200",error=""\} \d+/,
+    );
     expect(text).toMatch(/bifrost_schema_rebuilds_total\{outcome="swapped"\} \d+/);
     expect(text).toMatch(/bifrost_modules\{status="ok"\} 1/);
     expect(text).toContain('bifrost_upstream_call_duration_seconds_bucket');
 
     // Join batches: 5 orders over 5 customers, one batch call.
-    expect((await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url })).status).toBe(201);
+    expect(
+      (await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url })).status,
+    ).toBe(201);
     const join = await gw.admin('POST', '/joins', {
-      name: 'order-customer', sourceType: 'Orders_Order', fieldName: 'customer', sourceKeyFields: ['customerId'],
-      targetOperation: 'customers_getCustomer', batchOperation: 'customers_listCustomers',
+      name: 'order-customer',
+      sourceType: 'Orders_Order',
+      fieldName: 'customer',
+      sourceKeyFields: ['customerId'],
+      targetOperation: 'customers_getCustomer',
+      batchOperation: 'customers_listCustomers',
     });
     expect(join.status, JSON.stringify(join.body)).toBe(201);
     const q = await gw.gql('{ orders_listOrders(limit: 5) { id customer { id } } }');
@@ -109,7 +132,9 @@ describe('rate limiting', () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(((await limited.json()) as any).error.code).toBe('RATE_LIMITED');
-    const other = await gw.call('/admin/status', { token: (await import('../helpers/gateway.js')).adminToken({ sub: 'someone-else' }) });
+    const other = await gw.call('/admin/status', {
+      token: (await import('../helpers/gateway.js')).adminToken({ sub: 'someone-else' }),
+    });
     expect(other.status).toBe(200);
   });
 });
@@ -120,9 +145,15 @@ describe('graceful shutdown', () => {
       {
         openapi: '3.0.0',
         info: { title: 'slow', version: '1' },
-        paths: { '/wait': { get: { operationId: 'wait', responses: { 200: { description: 'ok' } } } } },
+        paths: {
+          '/wait': { get: { operationId: 'wait', responses: { 200: { description: 'ok' } } } },
+        },
       },
-      (_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 700),
+      (_req, res) =>
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+          700,
+        ),
     );
     const gw = await startTestGateway({ DRAIN_TIMEOUT_MS: '5000' });
     try {

@@ -65,29 +65,36 @@ describe('REST pass-through', () => {
     await echo?.close();
   });
 
-  it.each(['GET', 'PUT', 'PATCH', 'OPTIONS'])('%s keeps status, headers, query and body', async (method) => {
-    const token = userToken();
-    const hasBody = method === 'PUT' || method === 'PATCH';
-    const res = await gw.call('/echo/things/7?x=1&y=two', {
-      method,
-      token,
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-123' },
-      ...(hasBody ? { body: JSON.stringify({ a: 1 }) } : {}),
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-module-header')).toBe('kept');
-    expect(res.headers.get('set-cookie')).toBe('a=1');
-    expect(res.headers.get('x-request-id')).toBe('req-123');
-    const body = ((await res.json()) as any);
-    expect(body.method).toBe(method);
-    expect(body.url).toBe('/base/things/7?x=1&y=two');
-    expect(body.auth).toBe(`Bearer ${token}`);
-    expect(body.requestId).toBe('req-123');
-    if (hasBody) expect(Buffer.from(body.body, 'base64').toString()).toBe('{"a":1}');
-  });
+  it.each(['GET', 'PUT', 'PATCH', 'OPTIONS'])(
+    '%s keeps status, headers, query and body',
+    async (method) => {
+      const token = userToken();
+      const hasBody = method === 'PUT' || method === 'PATCH';
+      const res = await gw.call('/echo/things/7?x=1&y=two', {
+        method,
+        token,
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-123' },
+        ...(hasBody ? { body: JSON.stringify({ a: 1 }) } : {}),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-module-header')).toBe('kept');
+      expect(res.headers.get('set-cookie')).toBe('a=1');
+      expect(res.headers.get('x-request-id')).toBe('req-123');
+      const body = (await res.json()) as any;
+      expect(body.method).toBe(method);
+      expect(body.url).toBe('/base/things/7?x=1&y=two');
+      expect(body.auth).toBe(`Bearer ${token}`);
+      expect(body.requestId).toBe('req-123');
+      if (hasBody) expect(Buffer.from(body.body, 'base64').toString()).toBe('{"a":1}');
+    },
+  );
 
   it('POST answers 201 with Location intact; DELETE 204; HEAD has no body', async () => {
-    const post = await gw.call('/echo/things', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+    const post = await gw.call('/echo/things', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"n":1}',
+    });
     expect(post.status).toBe(201);
     expect(post.headers.get('location')).toBe('/base/things/42');
     const del = await gw.call('/echo/things/1', { method: 'DELETE' });
@@ -101,26 +108,30 @@ describe('REST pass-through', () => {
   it('streams form, multipart and binary bodies byte for byte', async () => {
     const form = new URLSearchParams({ a: '1', b: 'two words' });
     const r1 = await gw.call('/echo/upload', { method: 'POST', body: form });
-    const b1 = ((await r1.json()) as any);
+    const b1 = (await r1.json()) as any;
     expect(b1.contentType).toMatch(/x-www-form-urlencoded/);
     expect(Buffer.from(b1.body, 'base64').toString()).toBe(form.toString());
 
     const fd = new FormData();
     fd.append('file', new Blob([new Uint8Array([0, 1, 2, 255])]), 'x.bin');
     const r2 = await gw.call('/echo/upload', { method: 'POST', body: fd });
-    const b2 = ((await r2.json()) as any);
+    const b2 = (await r2.json()) as any;
     expect(b2.contentType).toMatch(/multipart\/form-data; boundary=/);
     expect(Buffer.from(b2.body, 'base64').includes(Buffer.from([0, 1, 2, 255]))).toBe(true);
 
     const bin = Buffer.alloc(256 * 1024, 7);
-    const r3 = await gw.call('/echo/upload', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bin });
-    const b3 = ((await r3.json()) as any);
+    const r3 = await gw.call('/echo/upload', {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bin,
+    });
+    const b3 = (await r3.json()) as any;
     expect(Buffer.from(b3.body, 'base64').equals(bin)).toBe(true);
   });
 
   it('accepts the spec path with or without the base path', async () => {
-    const a = ((await (await gw.call('/echo/things/3')).json()) as any);
-    const b = ((await (await gw.call('/echo/base/things/3')).json()) as any);
+    const a = (await (await gw.call('/echo/things/3')).json()) as any;
+    const b = (await (await gw.call('/echo/base/things/3')).json()) as any;
     expect(a.url).toBe('/base/things/3');
     expect(b.url).toBe('/base/things/3');
   });
@@ -128,10 +139,10 @@ describe('REST pass-through', () => {
   it('answers 404 with a code for an unknown module and for a path not in the spec', async () => {
     const unknown = await gw.call('/nope/things');
     expect(unknown.status).toBe(404);
-    expect((((await unknown.json()) as any)).error.code).toBe('MODULE_NOT_FOUND');
+    expect(((await unknown.json()) as any).error.code).toBe('MODULE_NOT_FOUND');
     const unlisted = await gw.call('/echo/secret/admin', { method: 'GET' });
     expect(unlisted.status).toBe(404);
-    const body = ((await unlisted.json()) as any);
+    const body = (await unlisted.json()) as any;
     expect(body.error.code).toBe('ENDPOINT_NOT_FOUND');
     expect(body.error.message).toBe('Endpoint not found: GET /echo/secret/admin');
     const wrongVerb = await gw.call('/echo/slow', { method: 'DELETE' });
@@ -141,7 +152,7 @@ describe('REST pass-through', () => {
   it('answers 504 UPSTREAM_TIMEOUT for a slow module and keeps serving', async () => {
     const res = await gw.call('/echo/slow');
     expect(res.status).toBe(504);
-    expect((((await res.json()) as any)).error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(((await res.json()) as any).error.code).toBe('UPSTREAM_TIMEOUT');
     expect((await gw.call('/echo/things/1')).status).toBe(200);
   });
 
@@ -151,6 +162,6 @@ describe('REST pass-through', () => {
     await dead.close();
     const res = await gw.call('/dead/things/1');
     expect(res.status).toBe(502);
-    expect((((await res.json()) as any)).error.code).toBe('MODULE_UNREACHABLE');
+    expect(((await res.json()) as any).error.code).toBe('MODULE_UNREACHABLE');
   });
 });

@@ -15,8 +15,17 @@ describe('endpoint guard (SSRF)', () => {
   });
 
   it('refuses link-local and metadata addresses in production unless listed', async () => {
-    const guard = createEndpointGuard({ production: true, resolve: resolveTo({ 'evil.example': ['169.254.169.254'], 'ok.example': ['10.0.0.5'] }) });
-    for (const url of ['http://169.254.169.254/', 'http://[fd00:ec2::254]/', 'http://[fe80::1]/', 'http://evil.example/', 'http://metadata.google.internal/']) {
+    const guard = createEndpointGuard({
+      production: true,
+      resolve: resolveTo({ 'evil.example': ['169.254.169.254'], 'ok.example': ['10.0.0.5'] }),
+    });
+    for (const url of [
+      'http://169.254.169.254/',
+      'http://[fd00:ec2::254]/',
+      'http://[fe80::1]/',
+      'http://evil.example/',
+      'http://metadata.google.internal/',
+    ]) {
       await expect(guard(url), url).rejects.toMatchObject({ code: 'ENDPOINT_NOT_ALLOWED' });
     }
     await expect(guard('http://ok.example:8080')).resolves.toBeUndefined();
@@ -28,15 +37,25 @@ describe('endpoint guard (SSRF)', () => {
     const guard = createEndpointGuard({
       production: false,
       allowlist: 'orders.internal, *.svc.cluster.local, 10.0.0.0/8',
-      resolve: resolveTo({ 'a.example': ['10.2.3.4'], 'b.example': ['192.168.1.1'], 'mixed.example': ['10.0.0.1', '8.8.8.8'] }),
+      resolve: resolveTo({
+        'a.example': ['10.2.3.4'],
+        'b.example': ['192.168.1.1'],
+        'mixed.example': ['10.0.0.1', '8.8.8.8'],
+      }),
     });
     await expect(guard('http://orders.internal:8080')).resolves.toBeUndefined();
     await expect(guard('http://customers.default.svc.cluster.local')).resolves.toBeUndefined();
     await expect(guard('http://a.example')).resolves.toBeUndefined();
     await expect(guard('http://10.9.9.9')).resolves.toBeUndefined();
     await expect(guard('http://b.example')).rejects.toMatchObject({ code: 'ENDPOINT_NOT_ALLOWED' });
-    await expect(guard('http://mixed.example')).rejects.toMatchObject({ code: 'ENDPOINT_NOT_ALLOWED' });
-    await expect(guard('http://unknown.example')).rejects.toMatchObject({ code: 'ENDPOINT_NOT_ALLOWED' });
-    await expect(guard('file:///etc/passwd')).rejects.toMatchObject({ code: 'ENDPOINT_NOT_ALLOWED' });
+    await expect(guard('http://mixed.example')).rejects.toMatchObject({
+      code: 'ENDPOINT_NOT_ALLOWED',
+    });
+    await expect(guard('http://unknown.example')).rejects.toMatchObject({
+      code: 'ENDPOINT_NOT_ALLOWED',
+    });
+    await expect(guard('file:///etc/passwd')).rejects.toMatchObject({
+      code: 'ENDPOINT_NOT_ALLOWED',
+    });
   });
 });
