@@ -55,20 +55,9 @@ export async function main(
   env: Record<string, string | undefined>,
   io: CliIo = defaultIo,
 ): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        'amqp-url': { type: 'string' },
-        prefix: { type: 'string' },
-        'docs-path': { type: 'string' },
-        'message-id': { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCliArgs(argv);
   } catch (err) {
     io.err(`bifrost: ${(err as Error).message}\n\n${USAGE}`);
     return 2;
@@ -165,4 +154,19 @@ function redact(url: string): string {
   } catch {
     return '(invalid URL)';
   }
+}
+
+function parseCliArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'amqp-url': { type: 'string' },
+      prefix: { type: 'string' },
+      'docs-path': { type: 'string' },
+      'message-id': { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }

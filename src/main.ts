@@ -8,7 +8,7 @@ import { startGateway } from './gateway.js';
 import { initTracing } from './tracing.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(process.env);
   } catch (err) {

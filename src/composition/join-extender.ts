@@ -77,7 +77,10 @@ function extendWithJoins(
     config: GraphQLFieldConfigMap<unknown, unknown>[string],
   ) => {
     let fields = additions.get(type);
-    if (!fields) additions.set(type, (fields = {}));
+    if (!fields) {
+      fields = {};
+      additions.set(type, fields);
+    }
     fields[name] = config;
   };
   for (const def of joins) {

@@ -203,7 +203,7 @@ export class JoinPlan {
     const fields = queryType.getFields();
     const bound = (name: string | null, argument: string | null): BoundOperation | null => {
       const field = name ? fields[name] : undefined;
-      if (!field || !field.resolve || !argument) return null;
+      if (!field?.resolve || !argument) return null;
       const arg = field.args.find((a) => a.name === argument);
       const t = isNonNullType(field.type) ? field.type.ofType : field.type;
       return {
@@ -257,7 +257,7 @@ export class JoinPlan {
 
   private async targetsOf(
     ids: readonly string[],
-    context: JoinContext,
+    _context: JoinContext,
     loader: DataLoader<unknown, unknown>,
   ): Promise<unknown[]> {
     if (ids.length === 0) return [];

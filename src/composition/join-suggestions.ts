@@ -95,7 +95,7 @@ export function suggestJoins(
         );
       }
       const reverse = reverseCandidate(rootFields, type.name, field);
-      const reverseName = lcFirst(shortName(type.name)) + 's';
+      const reverseName = `${lcFirst(shortName(type.name))}s`;
       if (reverse && !target.getFields()[reverseName]) {
         const withReverse = {
           ...input,

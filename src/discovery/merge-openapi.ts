@@ -342,7 +342,8 @@ export function mergeOpenApi(
     };
 
     for (const [kind, entries] of Object.entries(own)) {
-      const target = (components[kind] ??= {});
+      components[kind] ??= {};
+      const target = components[kind];
       for (const [n, value] of Object.entries(entries)) {
         target[renamed(n)] = walk(value, kind === 'links' ? 'link' : undefined);
       }

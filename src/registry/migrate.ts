@@ -95,7 +95,7 @@ export function defaultMigrationsDir(): string {
     if (existsSync(candidate)) return candidate;
     const parent = path.dirname(dir);
     if (parent === dir)
-      throw new Error('prisma/migrations not found above ' + fileURLToPath(import.meta.url));
+      throw new Error(`prisma/migrations not found above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
 }

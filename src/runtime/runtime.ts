@@ -244,9 +244,9 @@ export class GatewayRuntime {
   ): Promise<ModuleRecord | null> {
     const m = await this.opts.registry.updateModule(name, patch);
     if (!m) return null;
-    const updated = m.enabled
-      ? await this.discover(name)
-      : (await this.requestRebuild(`disabled ${name}`), m);
+    let updated: ModuleRecord | null = m;
+    if (m.enabled) updated = await this.discover(name);
+    else await this.requestRebuild(`disabled ${name}`);
     this.opts.onRegistryChanged?.({ reason: 'module updated', module: name });
     return updated;
   }

@@ -4,7 +4,7 @@ import { BifrostError } from '../core/errors.js';
 import { moduleNameProblem } from '../core/names.js';
 import type { ModuleRecord } from '../core/types.js';
 import type { GatewayRuntime } from '../runtime/runtime.js';
-import { readJson, sendJson } from './http-utils.js';
+import { sendJson } from './http-utils.js';
 import type { Principal } from './auth.js';
 
 export interface AdminRequest {

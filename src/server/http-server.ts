@@ -128,7 +128,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     const snapshot = runtime.snapshot();
     if (!snapshot) throw new BifrostError('SCHEMA_NOT_READY');
     await ensureGraphQL();
-    let body: unknown = undefined;
+    let body: unknown;
     if (req.method === 'POST') {
       const buf = await readBody(req, bodyLimit);
       const ct = String(req.headers['content-type'] ?? '');

@@ -12,16 +12,14 @@ export interface UpstreamClientOptions {
   maxResponseBytes?: number;
 }
 
-export interface UpstreamCallObserver {
-  (call: {
-    module: string;
-    method: string;
-    url: string;
-    status: number;
-    ms: number;
-    error?: string;
-  }): void;
-}
+export type UpstreamCallObserver = (call: {
+  module: string;
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  error?: string;
+}) => void;
 
 /**
  * Maps a transport failure of a call to `module` onto the error table: timeouts are
@@ -29,7 +27,7 @@ export interface UpstreamCallObserver {
  */
 export function upstreamError(
   module: string,
-  url: string,
+  _url: string,
   err: unknown,
   timeoutMs: number,
 ): BifrostError {

@@ -541,13 +541,13 @@ async function scenarioSchema(rows: Row[], out: BenchResults) {
   for (const r of results) {
     rows.push({
       scenario: S,
-      measure: `full build, ${r.modules} module${r.modules === 1 ? '' : 's'} (ms)`,
+      measure: `full build, ${r.modules} module${r.modules === 1 ? '' : 's'} (ms)${r.inSchema === r.modules ? '' : `, only ${r.inSchema} in the schema`}`,
       bifrost: round(r.fullMs, 0),
       baseline: round(one.fullMs, 0),
       baselineName: '1-module build',
       ratio: round(r.fullMs / one.fullMs, 1),
       target: r.modules === 100 ? '< 3000 ms' : '',
-      met: r.modules === 100 ? r.fullMs < 3000 : null,
+      met: r.modules === 100 ? r.fullMs < 3000 && r.inSchema === r.modules : r.inSchema === r.modules ? null : false,
     });
   }
   const largest = results[results.length - 1];

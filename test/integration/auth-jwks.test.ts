@@ -48,7 +48,7 @@ const servers: Server[] = [];
 
 async function startJwksServer(keys: SigningKey[]): Promise<JwksServer> {
   const state: JwksServer = { url: '', requests: 0, keys, status: 200 };
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     state.requests += 1;
     if (state.status !== 200) {
       res.writeHead(state.status).end();

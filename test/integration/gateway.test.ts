@@ -120,7 +120,7 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
   });
 
   it('quarantines a broken spec and a module that is down while the others keep working', async () => {
-    const broken = await startModule((req, res) => {
+    const broken = await startModule((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{ "swagger": "2.0", "paths": ');
     });

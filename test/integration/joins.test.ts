@@ -11,12 +11,14 @@ import { adminToken, startTestGateway, userToken, type TestGateway } from '../he
 
 /** 50 orders over 10 customers (round-robin), 5 products, 20 documents (2 per customer). */
 const data = makeExampleData({ customers: 10, products: 5, orders: 50, documents: 20 });
-const joinInput = (name: string) => structuredClone(EXAMPLE_JOINS.find((j) => j.name === name)!);
+const _joinInput = (name: string) => structuredClone(EXAMPLE_JOINS.find((j) => j.name === name)!);
 
 describe('data mesh: joins (real PostgreSQL, real HTTP modules)', () => {
   let gw: TestGateway;
   let mods: Record<ExampleModuleKind, ExampleModule>;
-  const resetCalls = () => Object.values(mods).forEach((m) => m.resetCalls());
+  const resetCalls = () => {
+    for (const m of Object.values(mods)) m.resetCalls();
+  };
   const apiCalls = (m: ExampleModule) => m.calls.filter((c) => c.path !== '/docs');
 
   beforeAll(async () => {

@@ -63,7 +63,7 @@ function dockerStages(text: string): DockerInstruction[][] {
     if (!current && (line === '' || line.startsWith('#'))) continue;
     if (current && line.startsWith('#')) continue;
     if (line.endsWith('\\')) {
-      current += line.slice(0, -1) + ' ';
+      current += `${line.slice(0, -1)} `;
       continue;
     }
     logical.push(current + line);

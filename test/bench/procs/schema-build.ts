@@ -78,6 +78,14 @@ const fullRebuildMs = runtime.lastRebuild?.ms ?? null;
 const snapshot = runtime.snapshot()!;
 const inSchema = [...snapshot.modules.values()].filter((v) => v.inSchema).length;
 const rssAfter = rss();
+// Modules left out of the schema, by status and first error (e.g. a spec fetch that failed).
+const notInSchema: Record<string, { count: number; example: string | null }> = {};
+for (const v of snapshot.modules.values()) {
+  if (v.inSchema) continue;
+  const k = v.record.status;
+  notInSchema[k] ??= { count: 0, example: v.record.lastError };
+  notInSchema[k].count++;
+}
 
 t = performance.now();
 await runtime.requestRebuild('bench: nothing changed');
@@ -100,6 +108,7 @@ process.send!({
   result: {
     modules: count,
     inSchema,
+    notInSchema,
     addedStatus: added.status,
     addedInSchema: after.modules.get(name(count))?.inSchema ?? false,
     queryFields: Object.keys(after.schema.getQueryType()?.getFields() ?? {}).length,
