@@ -115,6 +115,10 @@ describe('gateway core (real PostgreSQL, real HTTP modules)', () => {
       id: '8',
       name: 'beta:/v2/users/8',
     });
+    // The caller's token and a request id travel with GraphQL calls to the modules.
+    const call = m1.requests.find((q) => q.url === '/v2/users/7');
+    expect(call?.headers.authorization).toMatch(/^Bearer ey/);
+    expect(String(call?.headers['x-request-id'])).toMatch(/^[\w.:-]+$/);
     await gw.admin('DELETE', '/modules/alpha');
     await gw.admin('DELETE', '/modules/beta');
   });
