@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleModule, type ExampleModule } from '../../examples/modules.js';
+import { InProcessBroker } from '../../src/events/in-process-event-bus.js';
 import { specModule, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 /** Property-based bad input against a running gateway: it never crashes, never answers 500 without a code, never loses a row. */
@@ -244,5 +245,72 @@ describe('bad input, systematically (fast-check)', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('broker messages: random bytes, JSON and mangled events are dead-lettered or applied, never crash', async () => {
+    const broker = new InProcessBroker();
+    const replica = await startTestGateway(
+      { SPEC_FETCH_TIMEOUT_MS: '300' },
+      { inProcessBroker: broker },
+    );
+    try {
+      expect(
+        (await replica.admin('POST', '/modules', { name: 'customers', endpoint: customers.url }))
+          .status,
+      ).toBe(201);
+      const names = fc.constantFrom('fz-a', 'fz-b', 'Bad Name', 'admin', '', 'x'.repeat(80));
+      const event = fc.record(
+        {
+          type: fc.oneof(
+            fc.constantFrom('module.added', 'module.updated', 'module.removed'),
+            fc.string({ maxLength: 15 }),
+          ),
+          messageId: fc.oneof(fc.uuid(), fc.string({ maxLength: 10 })),
+          timestamp: fc.oneof(
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string({ maxLength: 10 }),
+          ),
+          module: fc.oneof(
+            fc.record(
+              {
+                name: names,
+                endpoint: fc.oneof(fc.constant('http://127.0.0.1:9'), fc.string({ maxLength: 20 })),
+                docsPath: fc.constantFrom('/docs', 'docs', ''),
+              },
+              { requiredKeys: [] },
+            ),
+            fc.jsonValue({ maxDepth: 2 }),
+          ),
+        },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+            fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v))),
+            event.map((e) => Buffer.from(JSON.stringify(e))),
+          ),
+          fc.constantFrom('module.added', 'module.updated', 'module.removed', 'module.other', 'x'),
+          async (content, routingKey) => {
+            const before = broker.deadLetters.length;
+            await broker.deliver(content, routingKey);
+            // Either applied (valid) or dead-lettered with a reason; never thrown, never stuck.
+            if (broker.deadLetters.length > before)
+              expect(broker.deadLetters.at(-1)?.reason).toBeTruthy();
+          },
+        ),
+        { numRuns: 120 },
+      );
+      await replica.events.idle();
+      const modules = (await replica.admin('GET', '/modules')).body.modules.map((m: any) => m.name);
+      expect(modules).toContain('customers');
+      for (const n of modules) expect(['customers', 'fz-a', 'fz-b']).toContain(n);
+      const q = await replica.gql('{ customers_getCustomer(id: 3) { id } }');
+      expect(q.body.data.customers_getCustomer.id).toBe(3);
+      expect((await fetch(`${replica.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await replica.close();
+    }
   });
 });
