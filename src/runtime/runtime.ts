@@ -97,15 +97,17 @@ export class GatewayRuntime {
     await this.requestRebuild('start-up');
     const modules = await this.opts.registry.listModules();
     const missing = modules.filter((m) => m.enabled && m.spec == null);
-    await Promise.all(missing.map((m) => this.discover(m.name, { rebuild: false })));
+    await eachLimit(missing, DISCOVERY_CONCURRENCY, (m) => this.discoverLogged(m.name));
     if (missing.length > 0) await this.requestRebuild('initial discovery');
   }
 
   /** Re-fetches every enabled module's spec in the background (start-up freshness, periodic refresh). */
   async refreshAll(): Promise<void> {
     const modules = await this.opts.registry.listModules();
-    await Promise.all(
-      modules.filter((m) => m.enabled).map((m) => this.discover(m.name, { rebuild: false })),
+    await eachLimit(
+      modules.filter((m) => m.enabled),
+      DISCOVERY_CONCURRENCY,
+      (m) => this.discoverLogged(m.name),
     );
     await this.requestRebuild('refresh all');
   }
@@ -143,6 +145,9 @@ export class GatewayRuntime {
     const module = await registry.getModule(name);
     if (!module) return null;
     let updated: ModuleRecord | null;
+    // Only failures while fetching, checking or building the spec describe the module; a registry
+    // failure is the database's and must not mark a good module invalid.
+    let phase: 'spec' | 'registry' = 'spec';
     try {
       await this.opts.endpointGuard?.(module.endpoint);
       if (module.specSource && /^https?:/i.test(module.specSource))
@@ -155,10 +160,12 @@ export class GatewayRuntime {
       });
       const analysis = analyzeSpec(fetched.document);
       // The subgraph served now, when joins might depend on it (built before the new one replaces it in the cache).
+      phase = 'registry';
       const joins =
         !options.force && module.spec != null && module.specHash !== fetched.hash
           ? await registry.listJoins()
           : [];
+      phase = 'spec';
       const previous =
         joins.length > 0 ? await this.buildModuleSubgraph(module).catch(() => null) : null;
       // Build now so a spec that cannot become a subgraph is reported as invalid at once.
@@ -175,6 +182,7 @@ export class GatewayRuntime {
           subgraph: previous,
         });
         const held = describeBreakingChanges(breaking);
+        phase = 'registry';
         updated = await registry.setModuleStatus(name, {
           status: 'degraded',
           lastError: `new spec held back, the previous one is still served: ${held}`,
@@ -195,6 +203,7 @@ export class GatewayRuntime {
       }
       const warnings = [...analysis.warnings, ...subgraph.warnings];
       const empty = subgraph.queryFields.length + subgraph.mutationFields.length === 0;
+      phase = 'registry';
       updated = await registry.setModuleStatus(name, {
         status: empty ? 'empty' : 'ok',
         lastError: empty
@@ -209,6 +218,7 @@ export class GatewayRuntime {
         'module discovered',
       );
     } catch (err) {
+      if (phase === 'registry') throw err;
       const e = isBifrostError(err)
         ? err
         : new BifrostError('SPEC_INVALID', String((err as Error)?.message ?? err));
@@ -224,6 +234,16 @@ export class GatewayRuntime {
     }
     if (options.rebuild !== false) await this.requestRebuild(`discovered ${name}`);
     return updated;
+  }
+
+  /** Discovery without a rebuild, for bulk runs: a registry failure is logged, not thrown. */
+  private discoverLogged(name: string): Promise<unknown> {
+    return this.discover(name, { rebuild: false }).catch((err) =>
+      this.opts.logger.error(
+        { module: name, err: String(err) },
+        'module discovery could not be recorded',
+      ),
+    );
   }
 
   /** Throws BifrostError('ENDPOINT_NOT_ALLOWED') when the SSRF guard refuses `endpoint`. */
@@ -457,4 +477,23 @@ export class GatewayRuntime {
       logger.error({ reason, err: message }, 'schema rebuild failed; serving the last good schema');
     }
   }
+}
+
+/** How many modules are discovered at once (spec fetches and builds; each ends in a registry write). */
+const DISCOVERY_CONCURRENCY = 8;
+
+/** Runs `fn` over `items` with at most `limit` in flight (`fn` handles its own failures). */
+async function eachLimit<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

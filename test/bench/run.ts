@@ -523,7 +523,9 @@ async function scenarioSchema(rows: Row[], out: BenchResults) {
         );
         await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
         if (r.inSchema !== n || !r.addedInSchema)
-          throw new Error(`schema build of ${n} modules incomplete: ${JSON.stringify(r)}`);
+          log(
+            `WARNING: only ${r.inSchema}/${n} modules in the schema: ${JSON.stringify(r.notInSchema)}`,
+          );
         log(
           `${n} modules: full ${round(r.fullMs, 0)} ms (final compose ${round(r.fullRebuildMs, 0)} ms), no-change rebuild ${round(r.rebuildMs, 0)} ms, add one ${round(r.addMs, 0)} ms, RSS ${round(r.rssAfterMb, 0)} MB`,
         );
@@ -547,7 +549,12 @@ async function scenarioSchema(rows: Row[], out: BenchResults) {
       baselineName: '1-module build',
       ratio: round(r.fullMs / one.fullMs, 1),
       target: r.modules === 100 ? '< 3000 ms' : '',
-      met: r.modules === 100 ? r.fullMs < 3000 && r.inSchema === r.modules : r.inSchema === r.modules ? null : false,
+      met:
+        r.modules === 100
+          ? r.fullMs < 3000 && r.inSchema === r.modules
+          : r.inSchema === r.modules
+            ? null
+            : false,
     });
   }
   const largest = results[results.length - 1];
