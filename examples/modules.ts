@@ -89,6 +89,8 @@ export interface StartExampleModuleOptions {
    * writes (POST, PUT, DELETE) never leak into the caller's object or into other modules.
    */
   data?: ExampleData;
+  /** Simulated service time of every API call (not `/docs`), in ms: a module doing real work. Default 0. */
+  latencyMs?: number;
 }
 
 export interface ExampleModule {
@@ -478,12 +480,16 @@ export async function startExampleModule(
     : 'application/json; charset=utf-8';
   const calls: RecordedCall[] = [];
 
+  const latencyMs = options.latencyMs ?? 0;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     calls.push({ method, path: url.pathname, query: url.search.slice(1) });
     const headOnly = method === 'HEAD';
 
+    if (latencyMs > 0 && url.pathname !== EXAMPLE_SPEC_PATH) {
+      await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    }
     if (url.pathname === EXAMPLE_SPEC_PATH) {
       if (method === 'GET' || method === 'HEAD') {
         res.writeHead(200, { 'content-type': specType, 'content-length': spec.length });

@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import type {
   GatewayInterface,
   GatewayExecutor,
@@ -226,6 +231,10 @@ export function createGraphQLHandler(
     validationRules: limitRules(limits),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // Cache-control wraps every field resolver to collect hints no module gives; reporting needs Apollo's cloud.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       ...(metrics ? [operationMetricsPlugin(metrics)] : []),
     ],
     formatError: formatGraphQLError(logger),
