@@ -12,6 +12,8 @@ WORKDIR /app
 ENV PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
+# postinstall applies patches/ (patch-package) before generating the Prisma client.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

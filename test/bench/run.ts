@@ -549,7 +549,8 @@ async function scenarioSchema(rows: Row[], out: BenchResults) {
     for (const n of settings.schemaSizes) {
       const store = await createStore();
       try {
-        const execArgv = ['--expose-gc'];
+        // The gateway's own node flags (as `npm start` and the image run it).
+        const execArgv = ['--expose-gc', ...settings.gatewayNodeArgs];
         if (settings.profile)
           execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench-results/profiles')}`);
         const child = forkTs('../procs/schema-build.ts', [String(n)], {

@@ -13,7 +13,10 @@ const modules = await startExampleModules({ host: '127.0.0.1' });
 // A second customers module with a service time, as a module doing real work would have.
 const latencyMs = Number(process.env['BENCH_MODULE_LATENCY_MS'] ?? 5);
 const slow = await startExampleModule('customers', { host: '127.0.0.1', latencyMs });
-const entries: Array<[string, ExampleModule]> = [...Object.entries(modules), ['customers-slow', slow]];
+const entries: Array<[string, ExampleModule]> = [
+  ...Object.entries(modules),
+  ['customers-slow', slow],
+];
 const list: ExampleModule[] = entries.map(([, m]) => m);
 
 process.on('message', (msg: { id: number; type: string }) => {
@@ -42,6 +45,8 @@ process.on('SIGINT', () => void shutdown());
 
 process.send!({
   type: 'ready',
-  modules: Object.fromEntries(entries.map(([name, m]) => [name, { url: m.url, endpoint: m.endpoint }])),
+  modules: Object.fromEntries(
+    entries.map(([name, m]) => [name, { url: m.url, endpoint: m.endpoint }]),
+  ),
   latencyMs,
 });
