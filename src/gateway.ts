@@ -12,7 +12,6 @@ import { dataMeshPlugins, seedExampleJoins } from './data-mesh.js';
 import { GatewayRuntime, type RebuildReport, type SchemaExtender } from './runtime/runtime.js';
 import { createEndpointGuard } from './upstream/endpoint-guard.js';
 import { GatewayMetrics } from './server/metrics.js';
-import { requestScope } from './server/request-scope.js';
 import { createRateLimiter } from './server/rate-limiter.js';
 import { moduleAdminRoutes, type AdminRoute } from './server/admin-api.js';
 import {
@@ -158,7 +157,7 @@ export async function startGateway(
   upstream.observe((c) =>
     logger.debug(
       {
-        requestId: requestScope.getStore()?.requestId,
+        requestId: c.requestId,
         module: c.module,
         method: c.method,
         status: c.status,

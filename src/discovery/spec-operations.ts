@@ -209,7 +209,19 @@ export function createOperationMatcher(
     return null;
   };
 
-  return (method, rawPath) => {
+  // Recently matched request paths (the same few paths are asked for over and over).
+  const cache = new Map<string, OperationMatch | null>();
+  const cached = (method: string, rawPath: string): OperationMatch | null => {
+    const key = `${method} ${rawPath}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const result = match(method, rawPath);
+    if (cache.size >= 1000) cache.delete(cache.keys().next().value as string);
+    cache.set(key, result);
+    return result;
+  };
+
+  const match = (method: string, rawPath: string): OperationMatch | null => {
     const m = method.toLowerCase();
     let path = (rawPath.split(/[?#]/)[0] ?? '').replace(/\/{2,}/g, '/');
     if (!path.startsWith('/')) path = `/${path}`;
@@ -220,4 +232,5 @@ export function createOperationMatcher(
     }
     return matchPath(m, path);
   };
+  return cached;
 }

@@ -10,7 +10,6 @@ import { createGraphiQLHandler } from './graphiql.js';
 import { createGraphQLHandler, type GatewayContext } from './graphql-handler.js';
 import { readBody, sendError, sendJson, toClientError } from './http-utils.js';
 import { createRestProxy } from './rest-proxy.js';
-import { requestScope } from './request-scope.js';
 import { context, propagation, SpanKind, tracer } from '../upstream/trace.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -231,7 +230,6 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     }
     const path = url.pathname;
     const method = (req.method ?? 'GET').toUpperCase();
-    requestScope.enterWith({ requestId });
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const ms = performance.now() - started;

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { BifrostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -203,6 +202,7 @@ export function createRestProxy(options: RestProxyOptions) {
       const mapped = upstreamError(moduleName, url, err, upstream.timeoutMs);
       upstream.notify({
         module: moduleName,
+        requestId,
         method,
         url,
         status: 0,
@@ -218,6 +218,7 @@ export function createRestProxy(options: RestProxyOptions) {
     }
     upstream.notify({
       module: moduleName,
+      requestId,
       method,
       url,
       status: upstreamRes.statusCode,
@@ -241,19 +242,7 @@ export function createRestProxy(options: RestProxyOptions) {
     outHeaders['x-request-id'] = requestId;
     res.writeHead(upstreamRes.statusCode, outHeaders);
     try {
-      if (Number.isFinite(maxResponse) && upstreamRes.headers['content-length'] === undefined) {
-        let seen = 0;
-        const limiter = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            seen += chunk.length;
-            if (seen > maxResponse) cb(new BifrostError('UPSTREAM_RESPONSE_TOO_LARGE'));
-            else cb(null, chunk);
-          },
-        });
-        await pipeline(upstreamRes.body, limiter, res);
-      } else {
-        await pipeline(upstreamRes.body, res);
-      }
+      await relay(upstreamRes.body, res, maxResponse);
     } catch (err) {
       // Headers are gone already: the only honest signal left is a broken connection.
       logger.warn(
@@ -263,4 +252,39 @@ export function createRestProxy(options: RestProxyOptions) {
       res.destroy();
     }
   };
+}
+
+/**
+ * Copies a module's answer to the client with back-pressure, stopping at `maxBytes`. (Cheaper
+ * than `stream.pipeline`, which builds and aborts an AbortController per call.) A client that
+ * goes away ends the upstream body too.
+ */
+function relay(body: Readable, res: ServerResponse, maxBytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    const onDrain = () => body.resume();
+    body.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        body.destroy();
+        reject(new BifrostError('UPSTREAM_RESPONSE_TOO_LARGE'));
+        return;
+      }
+      if (!res.write(chunk)) {
+        body.pause();
+        res.once('drain', onDrain);
+      }
+    });
+    body.once('end', () => {
+      res.end();
+      resolve();
+    });
+    body.once('error', reject);
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        body.destroy();
+        resolve();
+      }
+    });
+  });
 }

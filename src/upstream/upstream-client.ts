@@ -19,6 +19,8 @@ export type UpstreamCallObserver = (call: {
   status: number;
   ms: number;
   error?: string;
+  /** The gateway request the call was made for (from the `x-request-id` sent upstream). */
+  requestId?: string;
 }) => void;
 
 /**
@@ -120,6 +122,7 @@ export class UpstreamClient {
         }
         this.notify({
           module,
+          requestId: headers['x-request-id'],
           method,
           url,
           status: res.statusCode,
@@ -132,6 +135,7 @@ export class UpstreamClient {
         const mapped = upstreamError(module, url, err, this.timeoutMs);
         this.notify({
           module,
+          requestId: headers['x-request-id'],
           method,
           url,
           status: 0,
@@ -161,6 +165,7 @@ export class UpstreamClient {
       const buf = await this.readBounded(module, res.body);
       this.notify({
         module,
+        requestId: headers['x-request-id'],
         method: 'GET',
         url,
         status: res.statusCode,
@@ -183,6 +188,7 @@ export class UpstreamClient {
       const mapped = upstreamError(module, url, err, this.timeoutMs);
       this.notify({
         module,
+        requestId: headers['x-request-id'],
         method: 'GET',
         url,
         status: 0,
