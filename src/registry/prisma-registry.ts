@@ -204,6 +204,15 @@ export class PrismaRegistry implements ModuleRegistry {
           });
         }
       }
+      if (spec) {
+        // The caller holds the document: do not read a large JSON value back from the database.
+        const row = await tx.logicModule.update({
+          where: { id: current.id },
+          data,
+          omit: { spec: true },
+        });
+        return toModule({ ...row, spec: toJson(spec.document) as Prisma.JsonValue });
+      }
       return toModule(await tx.logicModule.update({ where: { id: current.id }, data }));
     });
   }

@@ -25,7 +25,7 @@ process.on('message', (msg: { id: number; type: string }) => {
     for (const [name, m] of entries) {
       const paths: Record<string, number> = {};
       for (const c of m.calls) {
-        const key = `${c.method} ${c.path.replace(/\/\d+$/, '/{id}')}${c.query ? '?' + c.query.replace(/=.*/, '=…') : ''}`;
+        const key = `${c.method} ${c.path.replace(/\/\d+$/, '/{id}')}${c.query ? `?${c.query.replace(/=.*/, '=…')}` : ''}`;
         paths[key] = (paths[key] ?? 0) + 1;
       }
       counts[name] = { total: m.calls.length, paths };
