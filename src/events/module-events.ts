@@ -7,23 +7,14 @@
  * replicaId, reason, module?, timestamp }`.
  */
 import { z } from 'zod';
-import { moduleNameProblem } from '../core/names.js';
+import { docsPathField, httpUrlField, moduleNameField } from '../core/module-fields.js';
 
 export const MODULE_EVENT_TYPES = ['module.added', 'module.updated', 'module.removed'] as const;
 export type ModuleEventType = (typeof MODULE_EVENT_TYPES)[number];
 
-const moduleName = z.string().superRefine((n, ctx) => {
-  const p = moduleNameProblem(n);
-  if (p) ctx.addIssue({ code: 'custom', message: p });
-});
-const endpoint = z
-  .string()
-  .url('must be an absolute URL')
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
-  .transform((u) => u.replace(/\/+$/, ''));
-const docsPath = z
-  .string()
-  .regex(/^\/[^\s?#]*$/, "must be a path starting with '/' (no query or fragment)");
+const moduleName = moduleNameField;
+const endpoint = httpUrlField;
+const docsPath = docsPathField;
 const common = {
   messageId: z.string().min(1).max(200),
   timestamp: z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BifrostError } from '../core/errors.js';
-import { moduleNameProblem } from '../core/names.js';
+import { docsPathField, httpUrlField, moduleNameField } from '../core/module-fields.js';
 import type { ModuleRecord } from '../core/types.js';
 import type { GatewayRuntime } from '../runtime/runtime.js';
 import { sendJson } from './http-utils.js';
@@ -43,18 +43,9 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what?: string
   return r.data;
 }
 
-const httpUrl = z
-  .string()
-  .url('must be an absolute URL')
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
-  .transform((u) => u.replace(/\/+$/, ''));
-const docsPath = z
-  .string()
-  .regex(/^\/[^\s?#]*$/, "must be a path starting with '/' (no query or fragment)");
-const moduleName = z.string().superRefine((n, ctx) => {
-  const p = moduleNameProblem(n);
-  if (p) ctx.addIssue({ code: 'custom', message: p });
-});
+const httpUrl = httpUrlField;
+const docsPath = docsPathField;
+const moduleName = moduleNameField;
 
 const createModuleSchema = z
   .object({

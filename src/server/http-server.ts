@@ -4,6 +4,7 @@ import { BifrostError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { mergeOpenApi } from '../discovery/merge-openapi.js';
 import type { GatewayRuntime } from '../runtime/runtime.js';
+import type { Snapshot } from '../runtime/snapshot.js';
 import { createAdminRouter, type AdminRoute } from './admin-api.js';
 import type { Authenticator, Principal } from './auth.js';
 import { createGraphiQLHandler } from './graphiql.js';
@@ -117,6 +118,23 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     return h;
   }
 
+  /** The per-request context of GraphQL and REST `?join` (loaders are created lazily, per request). */
+  function contextFor(
+    req: IncomingMessage,
+    requestId: string,
+    principal: Principal,
+    snapshot: Snapshot,
+  ): GatewayContext {
+    return {
+      requestId,
+      principal,
+      forwardHeaders: forwardHeadersFor(req, requestId),
+      snapshot,
+      loaders: new Map(),
+      logger: logger.child({ requestId }),
+    };
+  }
+
   async function handleGraphQL(
     req: IncomingMessage,
     res: ServerResponse,
@@ -157,14 +175,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       if (/graphql/i.test(ct) && !/json/i.test(ct))
         req.headers['content-type'] = 'application/json';
     }
-    const context: GatewayContext = {
-      requestId,
-      principal,
-      forwardHeaders: forwardHeadersFor(req, requestId),
-      snapshot,
-      loaders: new Map(),
-      logger: logger.child({ requestId }),
-    };
+    const context = contextFor(req, requestId, principal, snapshot);
     await graphql.handle(req, res, body, url.search.slice(1), context);
   }
 
@@ -356,14 +367,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       }
       const rest = m[2] ?? '/';
       if (options.restJoin && url.searchParams.has('join') && method === 'GET') {
-        const context: GatewayContext = {
-          requestId,
-          principal,
-          forwardHeaders: forwardHeadersFor(req, requestId),
-          snapshot,
-          loaders: new Map(),
-          logger: logger.child({ requestId }),
-        };
+        const context = contextFor(req, requestId, principal, snapshot);
         if (await options.restJoin({ req, res, moduleName, rest, search: url.search, context }))
           return;
       }
