@@ -62,6 +62,9 @@ export interface ModuleRegistry {
     pairs: Array<{ sourceId: string; targetId: string }>,
   ): Promise<number>;
 
+  /** Newest applied `module.removed` event time for `name` (tombstone), null when none. */
+  lastRemovalAt?(name: string): Promise<Date | null>;
+
   /** Cheap connectivity probe (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

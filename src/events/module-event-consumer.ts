@@ -14,7 +14,7 @@ export interface EventRegistry {
   /** Runs `fn` and records `messageId` in one transaction; false when already recorded. */
   applyEventOnce(
     messageId: string,
-    meta: { moduleName: string; eventType: string },
+    meta: { moduleName: string; eventType: string; eventAt?: Date },
     fn: (registry: ModuleRegistry) => Promise<void>,
   ): Promise<boolean>;
   ping(): Promise<boolean>;
@@ -71,7 +71,11 @@ export class ModuleEventConsumer {
     try {
       first = await this.#opts.registry.applyEventOnce(
         event.messageId,
-        { moduleName: event.module.name, eventType: event.type },
+        {
+          moduleName: event.module.name,
+          eventType: event.type,
+          eventAt: new Date(event.timestamp),
+        },
         async (registry) => {
           applied = await applyToRegistry(registry, event);
         },
@@ -161,6 +165,9 @@ async function applyToRegistry(registry: ModuleRegistry, event: ModuleEvent): Pr
     await registry.deleteModule(name);
     return 'removed';
   }
+  // A removal newer than this event is a tombstone: an add or update that arrives late is stale.
+  const removedAt = (await registry.lastRemovalAt?.(name)) ?? null;
+  if (removedAt && removedAt > eventAt) return 'stale';
   const { module } = await registry.upsertModule(
     { name, endpoint: endpoint!, origin: 'event', ...(docsPath ? { docsPath } : {}) },
     { eventAt },

@@ -36,6 +36,8 @@ export interface PrismaRegistryOptions {
 export interface ProcessedEventMeta {
   moduleName: string;
   eventType: string;
+  /** The event's own timestamp (removals are kept as tombstones by it). */
+  eventAt?: Date;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -373,7 +375,14 @@ export class PrismaRegistry implements ModuleRegistry {
   /** Records a message as applied; false when it already was. */
   async recordProcessedEvent(messageId: string, meta: ProcessedEventMeta): Promise<boolean> {
     const { count } = await this.dbClient().processedEvent.createMany({
-      data: [{ messageId, moduleName: meta.moduleName, eventType: meta.eventType }],
+      data: [
+        {
+          messageId,
+          moduleName: meta.moduleName,
+          eventType: meta.eventType,
+          eventAt: meta.eventAt ?? null,
+        },
+      ],
       skipDuplicates: true,
     });
     return count === 1;
@@ -397,7 +406,14 @@ export class PrismaRegistry implements ModuleRegistry {
       // Claiming first makes a concurrent consumer of the same message wait on the unique
       // index, then see the claim (or retry it if this transaction rolls back).
       const { count } = await tx.processedEvent.createMany({
-        data: [{ messageId, moduleName: meta.moduleName, eventType: meta.eventType }],
+        data: [
+          {
+            messageId,
+            moduleName: meta.moduleName,
+            eventType: meta.eventType,
+            eventAt: meta.eventAt ?? null,
+          },
+        ],
         skipDuplicates: true,
       });
       if (count === 0) return false;
@@ -408,6 +424,19 @@ export class PrismaRegistry implements ModuleRegistry {
     return this.#prisma.$transaction(run, {
       timeout: this.#options.eventTransactionTimeoutMs ?? 30_000,
     });
+  }
+
+  /**
+   * Timestamp of the newest `module.removed` event applied for `name` (a tombstone: an older
+   * `module.added` arriving later must not bring the module back). Null when none.
+   */
+  async lastRemovalAt(name: string): Promise<Date | null> {
+    const row = await this.dbClient().processedEvent.findFirst({
+      where: { moduleName: name, eventType: 'module.removed', eventAt: { not: null } },
+      orderBy: { eventAt: 'desc' },
+      select: { eventAt: true },
+    });
+    return row?.eventAt ?? null;
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -85,4 +85,39 @@ describe('in-process event bus (no AMQP_URL)', () => {
     await broker.deliver(Buffer.from('not json'), 'module.added');
     expect(broker.deadLetters.at(-1)?.reason).toMatch(/^invalid JSON/);
   });
+
+  it('keeps a removal as a tombstone: an older add arriving late does not bring the module back', async () => {
+    const t = Date.now();
+    await a.events.publishModuleEvent(
+      makeModuleEvent(
+        'module.added',
+        { name: 'late', endpoint: orders.url },
+        { timestamp: new Date(t) },
+      ),
+    );
+    await waitFor('late added', async () => (await a.registry.getModule('late')) !== null);
+    await a.events.publishModuleEvent(
+      makeModuleEvent('module.removed', { name: 'late' }, { timestamp: new Date(t + 2_000) }),
+    );
+    await waitFor('late removed', async () => (await a.registry.getModule('late')) === null);
+    // Published before the removal, delivered after it.
+    await a.events.publishModuleEvent(
+      makeModuleEvent(
+        'module.added',
+        { name: 'late', endpoint: orders.url },
+        { timestamp: new Date(t + 1_000) },
+      ),
+    );
+    await a.events.idle();
+    expect(await a.registry.getModule('late')).toBeNull();
+    // A newer add is applied.
+    await a.events.publishModuleEvent(
+      makeModuleEvent(
+        'module.added',
+        { name: 'late', endpoint: orders.url },
+        { timestamp: new Date(t + 3_000) },
+      ),
+    );
+    await waitFor('late added again', async () => (await a.registry.getModule('late')) !== null);
+  });
 });

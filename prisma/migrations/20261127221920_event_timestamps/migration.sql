@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ProcessedEvent" ADD COLUMN     "eventAt" TIMESTAMPTZ(3);
