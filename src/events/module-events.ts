@@ -64,6 +64,7 @@ const schemaChangedSchema = z.object({
 export function parseModuleEvent(
   content: Buffer | string,
   routingKey?: string,
+  now: number = Date.now(),
 ): { ok: true; event: ModuleEvent } | { ok: false; reason: string } {
   let json: unknown;
   try {
@@ -84,8 +85,19 @@ export function parseModuleEvent(
       reason: `routing key '${routingKey}' does not match type '${r.data.type}'`,
     };
   }
+  // Events order by their timestamp: one far in the future would hide every later event for its
+  // module until that time, so clocks that disagree by more than the skew allowed are refused.
+  if (Date.parse(r.data.timestamp) > now + MAX_CLOCK_SKEW_MS) {
+    return {
+      ok: false,
+      reason: `timestamp ${r.data.timestamp} is more than ${MAX_CLOCK_SKEW_MS / 1000} s in the future`,
+    };
+  }
   return { ok: true, event: r.data };
 }
+
+/** How far in the future an event's timestamp may be (publisher clock ahead of ours). */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export function parseSchemaChanged(content: Buffer | string): SchemaChangedNotice | null {
   try {

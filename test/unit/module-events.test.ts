@@ -100,4 +100,19 @@ describe('module event validation', () => {
       schemaExchange: 't1.bifrost.schema',
     });
   });
+
+  it('refuses an event stamped more than the allowed clock skew in the future', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const event = (at: string) =>
+      JSON.stringify({
+        type: 'module.added',
+        messageId: 'm1',
+        timestamp: at,
+        module: { name: 'orders', endpoint: 'http://orders:8080' },
+      });
+    expect(parseModuleEvent(event('2026-01-01T00:04:00Z'), 'module.added', now).ok).toBe(true);
+    const r = parseModuleEvent(event('2026-01-01T01:00:00Z'), 'module.added', now);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/in the future/);
+  });
 });
