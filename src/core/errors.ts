@@ -38,6 +38,10 @@ export const ErrorCodes = {
   JOIN_FAILED: { status: 502, message: 'A joined field could not be resolved' },
   JOIN_INVALID: { status: 400, message: 'The join definition does not fit the schema' },
   SCHEMA_NOT_READY: { status: 503, message: 'The schema has not been built yet' },
+  REGISTRY_UNAVAILABLE: {
+    status: 503,
+    message: 'The registry database is unreachable; the last schema is still served',
+  },
   GRAPHQL_PARSE_FAILED: { status: 400, message: 'The GraphQL document could not be parsed' },
   GRAPHQL_VALIDATION_FAILED: {
     status: 400,

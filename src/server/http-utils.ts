@@ -64,5 +64,30 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
 /** Normalises any thrown value into a client-safe table error (unexpected ones are masked). */
 export function toClientError(err: unknown): { error: BifrostError; unexpected: boolean } {
   if (isBifrostError(err)) return { error: err, unexpected: false };
+  if (isDatabaseUnavailable(err))
+    return { error: new BifrostError('REGISTRY_UNAVAILABLE'), unexpected: false };
   return { error: new BifrostError('INTERNAL_SERVER_ERROR'), unexpected: true };
+}
+
+/** Prisma error codes meaning "the database cannot be used right now" (not a bad request). */
+const UNAVAILABLE_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1003',
+  'P1008',
+  'P1010',
+  'P1017',
+  'P2024',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  '57P01',
+  '3D000',
+]);
+
+/** Whether `err` says the registry database is down or gone (duck-typed: no Prisma import here). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; cause?: { code?: string } } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.name === 'PrismaClientInitializationError') return true;
+  return UNAVAILABLE_CODES.has(String(e.code)) || UNAVAILABLE_CODES.has(String(e.cause?.code));
 }
