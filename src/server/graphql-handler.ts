@@ -227,6 +227,9 @@ export function createGraphQLHandler(
     // Apollo's check on would refuse plain GET queries from curl and legacy clients.
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT (drain, then close broker and database); Apollo's own handler
+    // would stop it a second time and re-raise the signal into ours, and the process never exits.
+    stopOnTerminationSignals: false,
     introspection: true,
     validationRules: limitRules(limits),
     plugins: [
