@@ -64,7 +64,8 @@ export function parseSpecText(text: string, where?: string): OpenApiDocument {
   } else {
     try {
       // maxAliasCount guards against alias bombs ("billion laughs").
-      doc = parseYaml(trimmed, { maxAliasCount: 100, prettyErrors: true });
+      // logLevel 'error': a module's odd YAML must not print process warnings; errors still throw.
+      doc = parseYaml(trimmed, { maxAliasCount: 100, prettyErrors: true, logLevel: 'error' });
     } catch (err) {
       throw new BifrostError(
         'SPEC_INVALID',

@@ -260,14 +260,27 @@ export function createAdminRouter(routes: AdminRoute[]) {
       if (r.method !== method) continue;
       const params: Record<string, string> = {};
       r.names.forEach((n, i) => {
+        let value: string;
         try {
-          params[n] = decodeURIComponent(m[i + 1]!);
+          value = decodeURIComponent(m[i + 1]!);
         } catch {
           throw new BifrostError('BAD_REQUEST', `Malformed escape in '${m[i + 1]}'`);
         }
+        if (hasControlCharacter(value)) {
+          throw new BifrostError('BAD_REQUEST', `Control character in path parameter '${n}'`);
+        }
+        params[n] = value;
       });
       return { route: r, params };
     }
     return pathMatched ? 'method' : null;
   };
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }

@@ -66,6 +66,15 @@ export function toClientError(err: unknown): { error: BifrostError; unexpected: 
   if (isBifrostError(err)) return { error: err, unexpected: false };
   if (isDatabaseUnavailable(err))
     return { error: new BifrostError('REGISTRY_UNAVAILABLE'), unexpected: false };
+  if (isUnstorableText(err)) {
+    return {
+      error: new BifrostError(
+        'BAD_REQUEST',
+        'A value contains a character that cannot be stored (NUL or invalid UTF-8)',
+      ),
+      unexpected: false,
+    };
+  }
   return { error: new BifrostError('INTERNAL_SERVER_ERROR'), unexpected: true };
 }
 
@@ -90,4 +99,14 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!e || typeof e !== 'object') return false;
   if (e.name === 'PrismaClientInitializationError') return true;
   return UNAVAILABLE_CODES.has(String(e.code)) || UNAVAILABLE_CODES.has(String(e.cause?.code));
+}
+
+/** PostgreSQL refusing a text value (NUL byte, invalid UTF-8): the client's input, not our fault. */
+export function isUnstorableText(err: unknown): boolean {
+  const e = err as {
+    meta?: { driverAdapterError?: { cause?: { code?: string } } };
+    code?: string;
+  } | null;
+  const code = e?.meta?.driverAdapterError?.cause?.code ?? e?.code;
+  return code === '22021' || code === '22P05';
 }
