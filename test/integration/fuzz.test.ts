@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExampleModule, type ExampleModule } from '../../examples/modules.js';
 import { InProcessBroker } from '../../src/events/in-process-event-bus.js';
-import { specModule, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { adminToken, specModule, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 // In CI the runs are reproducible (a fixed seed, or FC_SEED); locally every run explores new inputs.
 const seed = process.env['FC_SEED']
@@ -38,6 +38,41 @@ describe('bad input, systematically (fast-check)', () => {
       expect(typeof code, `${where}: ${text.slice(0, 200)}`).toBe('string');
     }
   }
+
+  it('known bad inputs found by fuzzing keep answering with codes (regressions)', async () => {
+    const http = await import('node:http');
+    const raw = (path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: gw.port,
+            path,
+            headers: { authorization: `Bearer ${adminToken()}` },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += String(c)));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of [
+      '//customers/%',
+      '/customers/..//customers/%',
+      '/%',
+      '/admin/modules/%00',
+      '/admin/joins/%00',
+      '/admin/modules/%',
+    ]) {
+      const r = await raw(path);
+      expect(r.status, `${path}: ${r.body}`).toBeGreaterThanOrEqual(400);
+      expect(r.status, `${path}: ${r.body}`).toBeLessThan(500);
+      expect(JSON.parse(r.body).error.code, path).toMatch(/^[A-Z_]+$/);
+    }
+  });
 
   const validQuery = '{ customers_getCustomer(id: 1) { id name } _gateway { version } }';
   const mutatedQuery = fc
