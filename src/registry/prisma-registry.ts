@@ -86,16 +86,9 @@ export class PrismaRegistry implements ModuleRegistry {
   }
 
   async createModule(input: ModuleInput): Promise<ModuleRecord> {
-    try {
-      return toModule(await this.dbClient().logicModule.create({ data: moduleData(input) }));
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new BifrostError('CONFLICT', `A module named '${input.name}' already exists`, {
-          cause: err,
-        });
-      }
-      throw err;
-    }
+    return createUnique('module', input.name, async () =>
+      toModule(await this.dbClient().logicModule.create({ data: moduleData(input) })),
+    );
   }
 
   async upsertModule(
@@ -251,16 +244,9 @@ export class PrismaRegistry implements ModuleRegistry {
   async createJoin(
     input: Omit<JoinDefinition, 'id' | 'createdAt' | 'updatedAt'>,
   ): Promise<JoinDefinition> {
-    try {
-      return toJoin(await this.dbClient().join.create({ data: joinData(input) }));
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new BifrostError('CONFLICT', `A join named '${input.name}' already exists`, {
-          cause: err,
-        });
-      }
-      throw err;
-    }
+    return createUnique('join', input.name, async () =>
+      toJoin(await this.dbClient().join.create({ data: joinData(input) })),
+    );
   }
 
   async updateJoin(
@@ -602,4 +588,18 @@ function isUniqueViolation(err: unknown): boolean {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
+}
+
+/** Runs a create; a unique-name violation becomes CONFLICT with a readable message. */
+async function createUnique<T>(what: string, name: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new BifrostError('CONFLICT', `A ${what} named '${name}' already exists`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
 }
