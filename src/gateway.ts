@@ -153,20 +153,22 @@ export async function startGateway(
       ? { onEventOutcome: (outcome: string) => metrics.brokerEvents.inc({ outcome }) }
       : {}),
   });
-  // Module calls are logged as children of the request that made them.
-  upstream.observe((c) =>
-    logger.debug(
-      {
-        requestId: c.requestId,
-        module: c.module,
-        method: c.method,
-        status: c.status,
-        ms: Math.round(c.ms * 10) / 10,
-        ...(c.error ? { error: c.error } : {}),
-      },
-      'module call',
-    ),
-  );
+  // Module calls are logged (debug level) under the id of the request that made them; the entry
+  // is not even built when debug is off.
+  if (logger.isLevelEnabled?.('debug') ?? true)
+    upstream.observe((c) =>
+      logger.debug(
+        {
+          requestId: c.requestId,
+          module: c.module,
+          method: c.method,
+          status: c.status,
+          ms: Math.round(c.ms * 10) / 10,
+          ...(c.error ? { error: c.error } : {}),
+        },
+        'module call',
+      ),
+    );
   if (metrics) {
     upstream.observe((c) => {
       metrics.upstreamCalls.inc({ module: c.module, status: c.status, error: c.error ?? '' });

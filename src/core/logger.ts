@@ -5,6 +5,8 @@ export interface Logger {
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+  /** Whether entries of `level` are written (pino has it); absent means "assume yes". */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** A logger that drops everything (tests, benchmarks). */
