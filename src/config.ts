@@ -76,6 +76,7 @@ const schema = z.object({
   DRAIN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   JOIN_CONCURRENCY: int(1, 1000).default(10),
   JOIN_MAX_BATCH: int(1, 10_000).default(100),
+  JOIN_MAX_KEYS: int(1, 1_000_000).default(1000),
 });
 
 export type RawConfig = z.infer<typeof schema>;

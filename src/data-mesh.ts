@@ -12,7 +12,8 @@ import { createRestJoin } from './server/rest-join.js';
 
 /** The data mesh's plugins (the default of `startGateway`). */
 export function dataMeshPlugins(
-  config: Pick<Config, 'JOIN_MAX_BATCH' | 'JOIN_CONCURRENCY'>,
+  config: Pick<Config, 'JOIN_MAX_BATCH' | 'JOIN_CONCURRENCY'> &
+    Partial<Pick<Config, 'JOIN_MAX_KEYS'>>,
   logger: Logger,
   onBatch?: (join: string, keys: number, calls: number) => void,
 ): GatewayPlugins {
@@ -20,6 +21,7 @@ export function dataMeshPlugins(
     extender: createJoinExtender({
       maxBatch: config.JOIN_MAX_BATCH,
       concurrency: config.JOIN_CONCURRENCY,
+      ...(config.JOIN_MAX_KEYS ? { maxKeys: config.JOIN_MAX_KEYS } : {}),
       logger,
       ...(onBatch ? { onBatch } : {}),
     }),

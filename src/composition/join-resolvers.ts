@@ -20,6 +20,8 @@ export interface JoinLimits {
   maxBatch: number;
   /** Most single calls in flight at once for one loader batch (default 10). */
   concurrency: number;
+  /** Most distinct keys one join may fetch for one request (JOIN_LIMIT_EXCEEDED beyond). */
+  maxKeys?: number;
   /** Observes each loader batch: distinct keys and upstream calls made (metrics). */
   onBatch?: (join: string, keys: number, calls: number) => void;
 }
@@ -247,6 +249,8 @@ export class JoinPlan {
   };
 
   private readonly fail = (err: unknown): never => {
+    // A limit refusal is the caller's, not a module failure: keep its own code.
+    if (err instanceof BifrostError && err.code === 'JOIN_LIMIT_EXCEEDED') throw err;
     const cause = err instanceof Error ? err : new Error(String(err));
     throw new BifrostError(
       'JOIN_FAILED',
@@ -294,8 +298,22 @@ export class JoinPlan {
       const batch = this.batch;
       const target = this.target!;
       const grouped = this.def.kind === 'field' && this.many;
+      // Keys this request has asked this join for so far (the loader lives for one request).
+      let requested = 0;
+      const maxKeys = this.limits.maxKeys ?? Infinity;
+      const overLimit = (keys: readonly unknown[]): Error[] | null => {
+        requested += keys.length;
+        if (requested <= maxKeys) return null;
+        const e = new BifrostError(
+          'JOIN_LIMIT_EXCEEDED',
+          `Join '${this.def.name}' would fetch more than ${maxKeys} records for one request`,
+        );
+        return keys.map(() => e);
+      };
       const fn = batch
         ? async (keys: readonly unknown[]) => {
+            const refused = overLimit(keys);
+            if (refused) return refused;
             let list: unknown;
             this.limits.onBatch?.(this.def.name, keys.length, 1);
             try {
@@ -320,7 +338,9 @@ export class JoinPlan {
             }
             return keys.map((k) => index.get(String(k)) ?? (grouped ? EMPTY : null));
           }
-        : (keys: readonly unknown[]) => {
+        : async (keys: readonly unknown[]) => {
+            const refused = overLimit(keys);
+            if (refused) return refused;
             this.limits.onBatch?.(this.def.name, keys.length, keys.length);
             return mapLimit(keys, this.limits.concurrency, async (k) => {
               const v = await callOperation(target, k, context);

@@ -36,6 +36,10 @@ export const ErrorCodes = {
     message: 'The new module specification breaks stored joins; the previous one is still served',
   },
   JOIN_FAILED: { status: 502, message: 'A joined field could not be resolved' },
+  JOIN_LIMIT_EXCEEDED: {
+    status: 400,
+    message: 'A joined field would fetch more records than one request may',
+  },
   JOIN_INVALID: { status: 400, message: 'The join definition does not fit the schema' },
   SCHEMA_NOT_READY: { status: 503, message: 'The schema has not been built yet' },
   REGISTRY_UNAVAILABLE: {

@@ -174,3 +174,42 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('join key limit', () => {
+  let gw: TestGateway;
+  let customers: ExampleModule;
+  let orders: ExampleModule;
+  beforeAll(async () => {
+    customers = await startExampleModule('customers');
+    orders = await startExampleModule('orders');
+    gw = await startTestGateway({ JOIN_MAX_KEYS: '3' });
+    await gw.admin('POST', '/modules', { name: 'customers', endpoint: customers.url });
+    await gw.admin('POST', '/modules', { name: 'orders', endpoint: orders.url });
+    const join = await gw.admin('POST', '/joins', {
+      name: 'order-customer',
+      sourceType: 'Orders_Order',
+      fieldName: 'customer',
+      sourceKeyFields: ['customerId'],
+      targetOperation: 'customers_getCustomer',
+      batchOperation: 'customers_listCustomers',
+    });
+    expect(join.status, JSON.stringify(join.body)).toBe(201);
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await customers?.close();
+    await orders?.close();
+  });
+
+  it('answers within the cap, and refuses a join over it with JOIN_LIMIT_EXCEEDED on the field only', async () => {
+    const small = await gw.gql('{ orders_listOrders(limit: 3) { id customer { id } } }');
+    expect(small.body.errors).toBeUndefined();
+    customers.resetCalls();
+    const big = await gw.gql('{ orders_listOrders(limit: 5) { id customer { id } } }');
+    expect(big.body.data.orders_listOrders).toHaveLength(5);
+    expect(big.body.data.orders_listOrders[0].customer).toBeNull();
+    expect(big.body.errors[0].extensions.code).toBe('JOIN_LIMIT_EXCEEDED');
+    expect(big.body.errors[0].path).toEqual(['orders_listOrders', 0, 'customer']);
+    expect(customers.calls.filter((c) => c.path !== '/docs')).toHaveLength(0);
+  });
+});
